@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from linli.api import api
+from linli.web.views import healthz
+
+admin.site.site_header = "Linli 邻里 · operators"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("linli.web.urls")),
+]
