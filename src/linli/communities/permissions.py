@@ -1,0 +1,62 @@
+"""Who may do what in a community: the permission table as data, and the one check.
+
+Roles are per community (`CommunityRole`); a superuser has no implicit role anywhere,
+because one operator's staff must not see another community's books (tenancy). The
+Django admin keeps its own, separate permission system for the platform's staff.
+
+Other apps add their actions to `PERMISSIONS` here, so the whole table stays in one
+place and is tested as a table (tests/communities/test_permissions.py).
+"""
+
+from typing import Any
+
+from linli.communities.models import Community, CommunityRole, Role
+from linli.errors import Forbidden
+
+OPERATOR, AUDITOR, MEMBER = Role.OPERATOR.value, Role.AUDITOR.value, Role.MEMBER.value
+MERCHANT_OWNER, CASHIER = Role.MERCHANT_OWNER.value, Role.CASHIER.value
+EVERYONE = frozenset(Role.values)
+OVERSIGHT = frozenset({OPERATOR, AUDITOR})  # B§3.1: 居委会/业委会 read the books
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "community.view": EVERYONE,
+    "community.manage": frozenset({OPERATOR}),
+    "role.manage": frozenset({OPERATOR}),
+    "policy.view": EVERYONE,
+    "policy.create": frozenset({OPERATOR}),
+    # Everyone with a role may read their own statement (SPEC §6).
+    "ledger.view_own": EVERYONE,
+    "ledger.view_all": OVERSIGHT,
+    "ledger.post_manual": frozenset({OPERATOR}),
+    "ledger.reverse": frozenset({OPERATOR}),
+    "ledger.hold_manage": frozenset({OPERATOR}),
+    "audit.view": OVERSIGHT,
+    "checkpoint.create": frozenset({OPERATOR}),
+    # Financial reports are public to members and auditors (B§3.1).
+    "report.view_financial": frozenset({OPERATOR, AUDITOR, MEMBER, MERCHANT_OWNER}),
+    "sale.record": frozenset({MERCHANT_OWNER, CASHIER}),
+}
+
+
+class UnknownAction(LookupError):
+    """A programming error: the action is not in the table (a typo must not mean "deny")."""
+
+
+def roles_of(*, user: Any, community: Community) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return frozenset()
+    found = CommunityRole.objects.filter(user=user, community=community)
+    return frozenset(found.values_list("role", flat=True))
+
+
+def has_permission(*, user: Any, community: Community, action: str) -> bool:
+    """True when one of the user's roles in this community allows `action`."""
+    allowed = PERMISSIONS.get(action)
+    if allowed is None:
+        raise UnknownAction(action)
+    return not allowed.isdisjoint(roles_of(user=user, community=community))
+
+
+def require_permission(*, user: Any, community: Community, action: str) -> None:
+    if not has_permission(user=user, community=community, action=action):
+        raise Forbidden()
