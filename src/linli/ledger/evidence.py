@@ -71,7 +71,11 @@ def evidence_bundle(*, community: Community, accounts: list[Account]) -> dict[st
     checkpoint = checkpoint_latest(community=community)
     size = checkpoint.tree_size if checkpoint else 0
     entries = Entry.objects.filter(account__in=accounts, journal__seq__lte=size)
-    seqs = list(entries.values_list("journal__seq", flat=True).distinct()[:MAX_EVIDENCE_JOURNALS])
+    seqs = [
+        seq
+        for seq in entries.values_list("journal__seq", flat=True).distinct()[:MAX_EVIDENCE_JOURNALS]
+        if seq is not None
+    ]
     store = DatabaseNodeStore(community_id=community.id)
     journals = [
         {

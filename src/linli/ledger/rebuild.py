@@ -92,18 +92,18 @@ def _leaves_for(
             )
         )
     entries: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for row in Entry.objects.filter(
+    for entry_row in Entry.objects.filter(
         journal__community=community, journal__seq__gte=start, journal__seq__lte=end
     ).values_list(
         "journal_id", "account_id", "account_version", "delta", "pending_delta", "balance_after"
     ):
-        entries[row[0]].append(
+        entries[entry_row[0]].append(
             leaf_entry(
-                account=row[1],
-                version=row[2],
-                delta=row[3],
-                pending_delta=row[4],
-                balance_after=row[5],
+                account=entry_row[1],
+                version=entry_row[2],
+                delta=entry_row[3],
+                pending_delta=entry_row[4],
+                balance_after=entry_row[5],
             )
         )
     for journal_id, seq, code, created_at, policy_id, reverses_id, memo, leaf_hash in batch:

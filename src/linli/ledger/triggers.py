@@ -7,6 +7,8 @@
   add a foreign key to an existing table, so a BEFORE INSERT trigger does the same check.
 """
 
+from typing import Any
+
 IMMUTABLE_TABLES = (
     "ledger_journal",
     "ledger_transfer",
@@ -76,7 +78,7 @@ def sqlite_statements() -> list[str]:
     return statements
 
 
-def install(schema_editor) -> None:  # type: ignore[no-untyped-def]
+def install(schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     statements = postgresql_statements() if vendor == "postgresql" else sqlite_statements()
     for statement in statements:

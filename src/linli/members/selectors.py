@@ -1,4 +1,5 @@
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -13,7 +14,7 @@ def user_for_api_token(*, token: str) -> AbstractBaseUser | None:
     return found.user
 
 
-def member_for_user(*, user: object) -> Member | None:
+def member_for_user(*, user: Any) -> Member | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Member.objects.select_related("community").filter(user=user).first()
