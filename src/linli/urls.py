@@ -13,3 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("linli.web.urls")),
 ]
+
+# Friendly, translated error pages that never show a stack trace (linli.web.views).
+handler403 = "linli.web.views.permission_denied"
+handler404 = "linli.web.views.page_not_found"
+handler500 = "linli.web.views.server_error"

@@ -5,19 +5,28 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-ELDERLY_SESSION_KEY = "elderly_mode"
+from linli.members.models import SENIOR_AGE_YEARS
+from linli.members.selectors import member_for_user
+from linli.web.services import ELDERLY_SESSION_KEY
 
 
-def elderly_mode_default(request: HttpRequest) -> bool:
-    from linli.members.selectors import member_for_user
+def elderly_mode_for(request: HttpRequest) -> bool:
+    """Which mode this request is shown in.
 
-    member = member_for_user(user=request.user)
+    A member's own saved choice wins; then a choice made in this session (for example on
+    the login page, before signing in); then the default: on for members aged 60 or more.
+    """
+    member = member_for_user(user=getattr(request, "user", None))
+    if member is not None and member.prefers_elderly_mode is not None:
+        return member.prefers_elderly_mode
+    session = getattr(request, "session", None)
+    chosen = session.get(ELDERLY_SESSION_KEY) if session is not None else None
+    if chosen is not None:
+        return bool(chosen)
     if member is None:
         return False
-    if member.prefers_elderly_mode is not None:
-        return member.prefers_elderly_mode
     age = member.age_years(today=timezone.localdate())
-    return age is not None and age >= 60
+    return age is not None and age >= SENIOR_AGE_YEARS
 
 
 class ElderlyModeMiddleware:
@@ -25,6 +34,5 @@ class ElderlyModeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.session.get(ELDERLY_SESSION_KEY) if hasattr(request, "session") else None
-        request.elderly_mode = chosen if chosen is not None else elderly_mode_default(request)  # type: ignore[attr-defined]
+        request.elderly_mode = elderly_mode_for(request)  # type: ignore[attr-defined]
         return self.get_response(request)

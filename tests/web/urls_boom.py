@@ -1,0 +1,14 @@
+"""The real URLs plus one view that fails, to see the 500 page (tests only)."""
+
+from django.urls import path
+
+from linli.urls import handler403, handler404, handler500
+from linli.urls import urlpatterns as real_urlpatterns
+
+
+def boom(request):
+    raise RuntimeError("secret-internal-detail: the database password is hunter2")
+
+
+urlpatterns = [path("boom/", boom), *real_urlpatterns]
+__all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
