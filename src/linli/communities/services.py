@@ -103,23 +103,26 @@ def community_create(
     if Community.objects.filter(slug=slug).exists():
         raise SlugTaken(slug=slug)
     policy = PolicyVersion(**PRESETS[preset])
-    try:
-        with transaction.atomic():
-            community.save()
-            policy.community = community
-            policy.number = 1
-            policy.effective_from = community.created_at
-            policy.created_by = _person(actor)
-            policy.preset = preset
-            policy.reason = f"preset {preset}"
-            _validate_policy(policy)
-            policy.save()
-            audit_record(
-                actor=actor, action="community.create", target=community, after=snapshot(community)
-            )
-            audit_record(actor=actor, action="policy.create", target=policy, after=snapshot(policy))
-    except IntegrityError as exc:  # a concurrent create took the slug between check and insert
-        raise SlugTaken(slug=slug) from exc
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                community.save()
+        except IntegrityError as exc:  # a concurrent create took the slug since the check
+            raise SlugTaken(slug=slug) from exc
+        policy.community = community
+        policy.number = 1
+        policy.effective_from = community.created_at
+        policy.created_by = _person(actor)
+        policy.preset = preset
+        policy.reason = f"preset {preset}"
+        # Presets are tested against every constraint (tests/communities/test_presets.py)
+        # and the database checks them again on insert; fields are enough here.
+        _validate_policy(policy, constraints=False)
+        policy.save()
+        audit_record(
+            actor=actor, action="community.create", target=community, after=snapshot(community)
+        )
+        audit_record(actor=actor, action="policy.create", target=policy, after=snapshot(policy))
     return community
 
 
@@ -191,10 +194,14 @@ def _check_changes(changes: Any) -> dict[str, Any]:
     return changes
 
 
-def _validate_policy(policy: PolicyVersion) -> None:
-    """Field validators and the CheckConstraints, in Python, before touching the table."""
+def _validate_policy(policy: PolicyVersion, *, constraints: bool = True) -> None:
+    """Field validators and the CheckConstraints, before touching the table."""
     try:
-        policy.full_clean(exclude=["community", "created_by"], validate_unique=False)
+        policy.full_clean(
+            exclude=["community", "created_by"],
+            validate_unique=False,
+            validate_constraints=constraints,
+        )
     except ValidationError as exc:
         raise PolicyInvalid(fields=_messages(exc)) from exc
 
@@ -217,12 +224,15 @@ def policy_version_create(
     """A new policy version: the newest one with `changes` applied, number + 1 (SPEC Policy).
 
     Versions are never edited; a rule change is a new version from `effective_from` on
-    (default: now). Effective times never go backwards, so "the version in force" is
-    unambiguous; the copy starts from the newest version, including a scheduled one.
+    (default: now; a time up to a minute ago counts as now). Effective times never go
+    backwards, so "the version in force" is unambiguous; the copy starts from the newest
+    version, including a scheduled one.
     """
     now = timezone.now()
     effective = effective_from if effective_from is not None else now
     _check_effective_from(effective, now=now)
+    # Within the tolerance, "a moment ago" means now: a version never starts in the past.
+    effective = max(effective, now)
     _check_changes(changes)
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX_LENGTH:
