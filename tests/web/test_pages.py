@@ -145,6 +145,15 @@ def test_500_is_friendly_and_leaks_nothing():
     assert inline_code_in(html) == []
 
 
+@pytest.mark.urls("tests.web.urls_boom")
+def test_403_is_friendly_and_keeps_the_reason_to_itself(client):
+    response = client.get("/forbidden/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "您无法打开这个页面" in html
+    assert "secret-reason" not in html
+
+
 def test_csrf_failure_page(client):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post("/elderly-mode/", {"mode": "on", "next": "/"})
