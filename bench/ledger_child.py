@@ -281,9 +281,11 @@ def _paced(args: argparse.Namespace, rate: int = 100) -> str:
         began = time.perf_counter()
         post()
         latencies.append(time.perf_counter() - began)
+    achieved = len(latencies) / (time.perf_counter() - start)
     print(f"# paced: {len(latencies)} postings, {late} started late", flush=True)
     line = (
-        f"RESULT bench=ledger_paced db={DB} rate={rate} p50_ms={_pct(latencies, 0.5):.2f} "
+        f"RESULT bench=ledger_paced db={DB} rate={rate} achieved_per_s={achieved:.0f} "
+        f"p50_ms={_pct(latencies, 0.5):.2f} "
         f"p99_ms={_pct(latencies, 0.99):.2f} max_ms={max(latencies) * 1000:.2f}"
     )
     print(line, flush=True)
