@@ -104,6 +104,10 @@ class World:
 def world(db, settings) -> World:
     # Nine users per test: a fast hasher keeps the setup from dominating the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return build_world()
+
+
+def build_world() -> World:
     community = make_community(slug="api-a")
     other = make_community(slug="api-b")
     chart = chart_ensure(community=community)
