@@ -66,3 +66,16 @@ def test_inserting_new_versions_still_works():
     values["number"] = 2
     PolicyVersion.objects.create(**values)
     assert PolicyVersion.objects.filter(community=community).count() == 2
+
+
+def test_a_role_is_held_once_per_person_and_community():
+    from linli.communities.models import CommunityRole, Role
+    from tests.factories import make_role, make_user
+
+    community = make_community("A")
+    user = make_user()
+    make_role(user, community, Role.CASHIER)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CommunityRole.objects.create(user=user, community=community, role=Role.CASHIER)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CommunityRole.objects.create(user=user, community=community, role="mayor")

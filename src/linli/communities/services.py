@@ -213,6 +213,33 @@ def _check_effective_from(effective_from: datetime, *, now: datetime) -> None:
         raise PolicyInvalid(fields={"effective_from": [str(_("may not be in the past"))]})
 
 
+def _check_reason(reason: Any) -> str:
+    cleaned = reason.strip() if isinstance(reason, str) else ""
+    if not cleaned or len(cleaned) > REASON_MAX_LENGTH:
+        problem = _("1–%(max)s characters") % {"max": REASON_MAX_LENGTH}
+        raise PolicyInvalid(fields={"reason": [str(problem)]})
+    return cleaned
+
+
+def _policy_successor(
+    *, latest: PolicyVersion, changes: dict[str, Any], effective: datetime
+) -> PolicyVersion:
+    """`latest` with `changes` applied, unsaved; rejects a no-op and a step back in time."""
+    if effective < latest.effective_from:
+        problem = str(_("before version %(number)s takes effect") % {"number": latest.number})
+        raise PolicyInvalid(fields={"effective_from": [problem]})
+    if all(getattr(latest, name) == value for name, value in changes.items()):
+        raise PolicyInvalid(fields={"changes": [str(_("nothing differs from the newest version"))]})
+    policy = PolicyVersion(**{name: getattr(latest, name) for name in policy_setting_names()})
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.community_id = latest.community_id
+    policy.number = latest.number + 1
+    policy.effective_from = effective
+    policy.preset = latest.preset
+    return policy
+
+
 def policy_version_create(
     *,
     community: Community,
@@ -231,14 +258,8 @@ def policy_version_create(
     now = timezone.now()
     effective = effective_from if effective_from is not None else now
     _check_effective_from(effective, now=now)
-    # Within the tolerance, "a moment ago" means now: a version never starts in the past.
-    effective = max(effective, now)
     _check_changes(changes)
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REASON_MAX_LENGTH:
-        raise PolicyInvalid(
-            fields={"reason": [str(_("1–%(max)s characters") % {"max": REASON_MAX_LENGTH})]}
-        )
+    reason = _check_reason(reason)
     try:
         with transaction.atomic():
             # One writer per community at a time, so numbers stay gapless and ordered.
@@ -246,32 +267,11 @@ def policy_version_create(
             latest = policy_latest(community=community)
             if latest is None:
                 raise PolicyMissing()
-            if effective < latest.effective_from:
-                raise PolicyInvalid(
-                    fields={
-                        "effective_from": [
-                            str(
-                                _("before version %(number)s takes effect")
-                                % {"number": latest.number}
-                            )
-                        ]
-                    }
-                )
-            before = {name: getattr(latest, name) for name in changes}
-            if before == changes:
-                raise PolicyInvalid(
-                    fields={"changes": [str(_("nothing differs from the newest version"))]}
-                )
-            policy = PolicyVersion(
-                **{name: getattr(latest, name) for name in policy_setting_names()}
-            )
-            for name, value in changes.items():
-                setattr(policy, name, value)
-            policy.community = community
-            policy.number = latest.number + 1
-            policy.effective_from = effective
+            # "Now", or a moment ago within the tolerance, means the time we hold the lock:
+            # a version never starts in the past, nor before one committed just ahead of it.
+            effective = max(effective, timezone.now())
+            policy = _policy_successor(latest=latest, changes=changes, effective=effective)
             policy.created_by = _person(actor)
-            policy.preset = latest.preset
             policy.reason = reason
             _validate_policy(policy)
             policy.save()
@@ -279,7 +279,8 @@ def policy_version_create(
                 actor=actor,
                 action="policy.create",
                 target=policy,
-                before={"number": latest.number, **before},
+                community=community,
+                before={"number": latest.number, **{n: getattr(latest, n) for n in changes}},
                 after={"number": policy.number, "effective_from": effective, **changes},
             )
     except IntegrityError as exc:  # the unique (community, number) caught a race
