@@ -29,14 +29,3 @@ def auditor(community):
     user = make_user("jwh")  # 居委会
     make_role(user, community, Role.AUDITOR)
     return user
-
-
-@pytest.fixture
-def api_client(client):
-    """The Django test client with a `json_post` helper."""
-
-    def json_post(url, payload):
-        return client.post(url, payload, content_type="application/json")
-
-    client.json_post = json_post
-    return client

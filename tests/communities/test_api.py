@@ -43,6 +43,12 @@ def test_community_detail_and_unknown_slug(client, community):
         assert set(body["message"]) == {"zh-hans", "en"}
 
 
+@pytest.mark.parametrize("slug", ["%00", "a%00b/policy", "x" * 51, "semi;colon/policy/history"])
+def test_slugs_no_community_can_have_are_404_not_500(client, slug):
+    response = client.get(f"{BASE}/{slug}")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
 def test_the_policy_in_force_is_public(client):
     make_community("B", slug="xf")
     body = client.get(f"{BASE}/xf/policy").json()
@@ -125,6 +131,11 @@ def test_a_scheduled_version_shows_in_history_but_not_yet_in_force(client, commu
          "invalid_input"),
         ({"changes": {"member_fee_fen": 1}, "reason": "r",
           "effective_from": "2001-01-01T00:00:00+08:00"}, 400, "policy_invalid"),
+        ({"changes": {"member_fee_fen": 1}, "reason": "r",
+          "effective_from": "9999-12-31T23:59:59-14:00"}, 400, "policy_invalid"),
+        ({"changes": {"member_fee_fen": 1}, "reason": "nul\u0000"}, 400, "policy_invalid"),
+        ({"changes": {"member_fee_fen": 10**20}, "reason": "r"}, 400, "policy_invalid"),
+        ({"changes": {"early_bird_window_days": 2**31}, "reason": "r"}, 400, "policy_invalid"),
     ],
 )  # fmt: skip
 def test_invalid_policy_input_is_a_4xx_with_a_code(client, community, operator, payload, status,

@@ -98,6 +98,16 @@ def test_a_policy_cannot_start_in_the_past():
     assert policy_in_force(community=community) == v2
 
 
+def test_a_policy_cannot_be_scheduled_beyond_ten_years():
+    community = make_community("A")
+    with pytest.raises(PolicyInvalid):
+        _create(
+            community,
+            {"member_fee_fen": 12_900},
+            effective_from=timezone.now() + timedelta(days=3_700),
+        )
+
+
 def test_a_change_makes_version_two_and_leaves_version_one_alone():
     community = make_community("A")
     v1 = policy_in_force(community=community)

@@ -132,6 +132,8 @@ def test_compounds_and_buildings(operator, community):
         building_create(neighbourhood=compound, name="1号楼", actor=operator)
     with pytest.raises(GeographyInvalid):
         building_create(neighbourhood=compound, name="", actor=operator)
+    with pytest.raises(GeographyInvalid):
+        neighbourhood_create(community=community, name="阳光\x00花园", actor=operator)
     # The same names are free in another community.
     other = neighbourhood_create(community=make_community("B"), name="阳光花园", actor=None)
     building_create(neighbourhood=other, name="1号楼", actor=None)

@@ -1,5 +1,6 @@
 """Reads of the communities app. Access checks for a community live in one place here."""
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -12,10 +13,15 @@ from linli.communities.permissions import require_permission
 from linli.errors import NotFound
 
 PAGE_LIMIT_MAX = 100
+# What a SlugField can hold; anything else (NUL bytes, slashes, 1 000 characters) cannot
+# name a community, and PostgreSQL would reject a NUL in the query with a 500.
+_SLUG_SHAPE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 def community_get(*, slug: str) -> Community:
     """A community by its slug, for public pages and endpoints (communities are public)."""
+    if not isinstance(slug, str) or not _SLUG_SHAPE.fullmatch(slug):
+        raise NotFound()
     community = Community.objects.filter(slug=slug).first()
     if community is None:
         raise NotFound()

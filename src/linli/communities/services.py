@@ -6,7 +6,7 @@ e.g. a command run by the platform's administrator).
 """
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -44,6 +44,7 @@ from linli.errors import NotFound
 # A policy may not start in the past (it would re-rate postings already made), give or
 # take a minute of clock skew between the client and us.
 POLICY_PAST_TOLERANCE = timedelta(seconds=60)
+POLICY_FUTURE_MAX = timedelta(days=3653)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,49}$")
 REASON_MAX_LENGTH = 2000
 COORDINATE_STEP = Decimal("0.000001")
@@ -209,13 +210,19 @@ def _validate_policy(policy: PolicyVersion, *, constraints: bool = True) -> None
 def _check_effective_from(effective_from: datetime, *, now: datetime) -> None:
     if not isinstance(effective_from, datetime) or timezone.is_naive(effective_from):
         raise PolicyInvalid(fields={"effective_from": [str(_("needs a date, a time and a zone"))]})
+    try:
+        effective_from.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59-14:00 is past the end of time in UTC
+        raise PolicyInvalid(fields={"effective_from": [str(_("out of range"))]}) from exc
     if effective_from < now - POLICY_PAST_TOLERANCE:
         raise PolicyInvalid(fields={"effective_from": [str(_("may not be in the past"))]})
+    if effective_from > now + POLICY_FUTURE_MAX:
+        raise PolicyInvalid(fields={"effective_from": [str(_("more than ten years ahead"))]})
 
 
 def _check_reason(reason: Any) -> str:
     cleaned = reason.strip() if isinstance(reason, str) else ""
-    if not cleaned or len(cleaned) > REASON_MAX_LENGTH:
+    if not cleaned or len(cleaned) > REASON_MAX_LENGTH or "\x00" in cleaned:
         problem = _("1–%(max)s characters") % {"max": REASON_MAX_LENGTH}
         raise PolicyInvalid(fields={"reason": [str(problem)]})
     return cleaned
@@ -293,7 +300,7 @@ def policy_version_create(
 
 def _clean_name(name: Any, *, max_length: int) -> str:
     cleaned = name.strip() if isinstance(name, str) else ""
-    if not cleaned or len(cleaned) > max_length:
+    if not cleaned or len(cleaned) > max_length or "\x00" in cleaned:
         raise GeographyInvalid()
     return cleaned
 
