@@ -52,8 +52,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", ""))}
         for err in exc.errors
     ]
-    body = error_payload("invalid_input", translated(_("Some fields are missing or invalid.")),
-                         detail)
+    body = error_payload(
+        "invalid_input", translated(_("Some fields are missing or invalid.")), detail
+    )
     return api.create_response(request, body, status=422)
 
 

@@ -24,7 +24,10 @@ def database_from_url(url: str) -> dict:
     """Turn `postgresql://user:pw@host:port/name` or `sqlite:///path` into a DATABASES entry."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:] or ":memory:")}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": unquote(parts.path[1:] or ":memory:"),
+        }
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ValueError(f"unsupported DATABASE_URL scheme: {parts.scheme}")
     options = dict(parse_qsl(parts.query))

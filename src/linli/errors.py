@@ -33,8 +33,9 @@ class DomainError(Exception):
             return text
 
     def as_payload(self) -> dict[str, Any]:
-        return error_payload(self.code, {lang: self.render(lang) for lang in MESSAGE_LANGUAGES},
-                             self.params)
+        return error_payload(
+            self.code, {lang: self.render(lang) for lang in MESSAGE_LANGUAGES}, self.params
+        )
 
 
 def error_payload(code: str, messages: dict[str, str], detail: Any = None) -> dict[str, Any]:
