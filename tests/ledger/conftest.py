@@ -72,3 +72,10 @@ def open_wallet(community, chart) -> Callable[..., Account]:
 def balance(account: Account) -> int:
     account.refresh_from_db()
     return account.credits_posted - account.debits_posted
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything about the ledger is database-sensitive: it runs on SQLite too."""
+    for item in items:
+        if "/tests/ledger/" in str(item.path):
+            item.add_marker(pytest.mark.db_sensitive)

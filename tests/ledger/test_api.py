@@ -126,7 +126,13 @@ def test_unknown_community_is_404_with_a_code(world: World) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["accounts", "accounts/1", "accounts/1/statement", f"journals/{uuid.uuid4()}", "evidence"],
+    [
+        "accounts",
+        "accounts/1",
+        "accounts/1/statement",
+        "journals/7d2c1f9e-0a4b-4c8e-9f3a-2b6d8e1c5a70",
+        "evidence",
+    ],
 )
 def test_private_endpoints_need_a_login(world: World, path: str) -> None:
     response = call(None, "get", f"{base(world)}/{path}")
