@@ -371,3 +371,31 @@ def test_closed_accounts_refuse_postings(community, chart, open_wallet):
             legs=[Leg(buyer.id, shop.id, 100)],
         )
     assert balance(buyer) == 1_000
+
+
+def test_posting_part_of_a_hold_can_keep_the_rest_held(community, chart, open_wallet):
+    merchant = open_wallet(50_000)
+    escrow = chart[(AccountKind.DEPOSIT_ESCROW, "CNY")]
+    deposit = hold_create(
+        community=community,
+        debit_account_id=merchant.id,
+        credit_account_id=escrow.id,
+        amount=50_000,
+        expires_at=None,
+        code="deposit_hold",
+        idempotency_key=new_key(),
+    )
+    paid = hold_post(
+        community=community,
+        hold_id=deposit.transfer_ids[0],
+        amount=8_000,
+        code="complaint_compensation",
+        idempotency_key=new_key(),
+        keep_rest_held=True,
+    )
+    merchant.refresh_from_db()
+    assert (balance(merchant), merchant.debits_pending) == (42_000, 42_000)
+    rest = Transfer.objects.get(id=paid.transfer_ids[1])
+    assert (rest.kind, rest.amount) == ("pending", 42_000)
+    with pytest.raises(errors.HoldExceeded):
+        hold_post(community=community, hold_id=rest.id, amount=42_001, idempotency_key=new_key())

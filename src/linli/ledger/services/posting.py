@@ -196,10 +196,22 @@ def hold_post(
     actor: Any = None,
     policy: PolicyVersion | None = None,
     memo: str = "",
+    keep_rest_held: bool = False,
 ) -> Posted:
-    """Post a hold: move at most the held amount; the rest of the hold is released."""
+    """Post a hold: move at most the held amount; the rest is released, or with
+    `keep_rest_held` re-held in the same journal as a new hold (the second transfer id) —
+    e.g. a complaint paid from a merchant's deposit while the rest stays in escrow."""
     return _resolve_hold(
-        community, hold_id, TransferKind.POST, amount, code, idempotency_key, actor, policy, memo
+        community,
+        hold_id,
+        TransferKind.POST,
+        amount,
+        code,
+        idempotency_key,
+        actor,
+        policy,
+        memo,
+        keep_rest_held=keep_rest_held,
     )
 
 
@@ -510,6 +522,7 @@ def _resolve_hold(
     actor: Any,
     policy: PolicyVersion | None,
     memo: str,
+    keep_rest_held: bool = False,
 ) -> Posted:
     _check_journal_fields(code=code, idempotency_key=idempotency_key, memo=memo, legs=[None])
     hold = Transfer.objects.filter(
@@ -530,8 +543,20 @@ def _resolve_hold(
         held_amount=hold.amount,
         pending_id=hold.id,
     )
+    moves = [move]
+    if keep_rest_held and kind == TransferKind.POST and post_amount < hold.amount:
+        moves.append(
+            _Move(
+                leg_no=1,
+                kind=TransferKind.PENDING,
+                debit=move.debit,
+                credit=move.credit,
+                amount=hold.amount - post_amount,
+                expires_at=hold.expires_at,
+            )
+        )
     return _submit(
-        _request(community, code, [move], idempotency_key, actor, policy, memo, ""),
+        _request(community, code, moves, idempotency_key, actor, policy, memo, ""),
         hold_expires_at=hold.expires_at,
     )
 
