@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "linli.communities",
     "linli.ledger",
     "linli.members",
+    "linli.merchants",
     "linli.web",
 ]
 

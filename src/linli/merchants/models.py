@@ -1,0 +1,1 @@
+"""The merchant alliance on BNI chapter rules (SPEC.md capability 3)."""
