@@ -48,31 +48,35 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 # --- encoding -------------------------------------------------------------------------------
 
 
-def _check_value(value: object, depth: int) -> None:
-    """Raise unless ``value`` is made only of the JSON types we allow."""
-    if depth > MAX_DEPTH:
-        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        if not INT64_MIN <= value <= INT64_MAX:
-            raise ValueError(f"integer {value} is outside signed 64-bit range")
-        return
-    if isinstance(value, str):
-        _check_text(value)
-        return
-    if isinstance(value, list):
-        for item in value:
-            _check_value(item, depth + 1)
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"object key {key!r} is not a string")
-            _check_text(key)
-            _check_value(item, depth + 1)
-        return
-    raise TypeError(f"{type(value).__name__} has no canonical encoding")
+def _check_value(root: object, depth: int) -> None:
+    """Raise unless ``root`` is made only of the JSON types we allow.
+
+    Iterative, with exact-type fast paths: this runs over every leaf `verify_ledger`
+    rebuilds. Text validity (no lone surrogates) is checked once, on the encoded result.
+    """
+    stack: list[tuple[object, int]] = [(root, depth)]
+    while stack:
+        value, level = stack.pop()
+        kind = type(value)
+        if kind is str or value is None or kind is bool:
+            continue
+        if kind is int or (isinstance(value, int) and not isinstance(value, bool)):
+            if not INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]
+                raise ValueError(f"integer {value} is outside signed 64-bit range")
+            continue
+        if isinstance(value, str):
+            continue
+        if level >= MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        if kind is list:
+            stack.extend((item, level + 1) for item in value)  # type: ignore[attr-defined]
+        elif kind is dict:
+            for key, item in value.items():  # type: ignore[attr-defined]
+                if not isinstance(key, str):
+                    raise TypeError(f"object key {key!r} is not a string")
+                stack.append((item, level + 1))
+        else:
+            raise TypeError(f"{kind.__name__} has no canonical encoding")
 
 
 def _check_text(text: str) -> None:
@@ -93,7 +97,10 @@ def canonical_bytes(obj: object) -> bytes:
     text = json.dumps(
         obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate somewhere in a key or a value
+        raise ValueError(f"string is not valid Unicode: {exc}") from exc
 
 
 def journal_leaf_hash(leaf: Mapping[str, Any]) -> bytes:

@@ -11,6 +11,13 @@ from uuid import UUID
 LEAF_VERSION = 1
 
 
+def _hex(value: UUID | str | None) -> str | None:
+    """Ids as 32 hex digits, whether they come as UUIDs (ORM, PostgreSQL) or text (SQLite)."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.hex
+
+
 def leaf_time(moment: datetime) -> str:
     """UTC with microseconds and a Z: the one textual form of a journal's time."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -20,11 +27,11 @@ def journal_leaf(
     *,
     community_slug: str,
     seq: int,
-    journal_id: UUID,
+    journal_id: UUID | str,
     code: str,
     created_at: datetime,
     policy_id: int | None,
-    reverses_id: UUID | None,
+    reverses_id: UUID | str | None,
     memo: str,
     transfers: list[dict[str, Any]],
     entries: list[dict[str, Any]],
@@ -33,11 +40,11 @@ def journal_leaf(
         "v": LEAF_VERSION,
         "community": community_slug,
         "seq": seq,
-        "journal": journal_id.hex,
+        "journal": _hex(journal_id),
         "code": code,
         "at": leaf_time(created_at),
         "policy": policy_id,
-        "ref": reverses_id.hex if reverses_id else None,
+        "ref": _hex(reverses_id),
         "memo": memo,
         "transfers": sorted(transfers, key=lambda t: t["leg"]),
         "entries": sorted(entries, key=lambda e: (e["account"], e["version"])),
@@ -52,7 +59,7 @@ def leaf_transfer(
     credit: int,
     amount: int,
     kind: str,
-    pending: UUID | None,
+    pending: UUID | str | None,
 ) -> dict[str, Any]:
     return {
         "leg": leg,
@@ -61,7 +68,7 @@ def leaf_transfer(
         "credit": credit,
         "amount": amount,
         "kind": kind,
-        "pending": pending.hex if pending else None,
+        "pending": _hex(pending),
     }
 
 

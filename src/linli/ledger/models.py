@@ -223,6 +223,7 @@ class Transfer(models.Model):
             models.Index(fields=["debit_account", "seq"], name="transfer_debit_seq"),
             models.Index(fields=["credit_account", "seq"], name="transfer_credit_seq"),
             models.Index(fields=["kind", "expires_at"], name="transfer_hold_expiry"),
+            models.Index(fields=["community", "seq"], name="transfer_community_seq"),
         ]
 
     def __str__(self) -> str:
