@@ -2,7 +2,8 @@
 
 The posting algorithm (research/ledger.md §7.3):
 1. Resolve and validate the legs *before* the transaction (accounts, assets, amounts,
-   holds); compute the request hash; answer a replayed idempotency key at once.
+   holds); compute the request hash. A replayed key is not looked up first: the journal's
+   unique (community, key) catches it, and the stored result is answered.
 2. One short transaction of raw SQL statements — no ORM round trips while locks are held:
    lock the touched non-hot accounts in id order (FOR UPDATE on PostgreSQL; SQLite's
    BEGIN IMMEDIATE already serialises writers), check limits on the locked rows, bump the
