@@ -29,7 +29,10 @@ class RawPoster:
         self.world = world
         self.slot = slot
         self.rng = random.Random(1000 + slot)
-        self.hot = {world.revenue_cny, world.fund_cny}
+        # The same hot set as the service: accounts the chart marks hot are appended only.
+        from linli.ledger.models import Account
+
+        self.hot = set(Account.objects.filter(is_hot=True).values_list("id", flat=True))
         name = settings.DATABASES["default"]["NAME"]
         if vendor == "postgresql":
             import psycopg
