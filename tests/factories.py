@@ -72,3 +72,41 @@ def make_member(
 def make_role(user: Any, community: Community, role: str) -> CommunityRole:
     """Give `user` a role ("operator", "auditor", "member", "merchant_owner", "cashier")."""
     return role_grant(user=user, community=community, role=role, actor=None)
+
+
+# Inside the community's 1 km radius (make_community's centre is 31.230416, 121.473701).
+SHOP_LAT, SHOP_LNG = Decimal("31.231000"), Decimal("121.474000")
+
+
+def make_merchant(
+    community: Community,
+    industry_code: str = "fruit",
+    username: str | None = None,
+    *,
+    name: str | None = None,
+    admit: bool = True,
+) -> Any:
+    """A member who applies for an industry seat and (unless `admit=False`) is admitted by
+    an operator through the real services: fee and deposit are posted. Returns the
+    Merchant, or the MerchantApplication when not admitted."""
+    from linli.merchants.models import Industry
+    from linli.merchants.services import application_submit, industries_ensure, merchant_admit
+
+    industries_ensure(community=community)
+    owner = make_member(community, username).user
+    serial = _next()
+    application = application_submit(
+        community=community,
+        applicant=owner,
+        industry=Industry.objects.get(community=community, code=industry_code),
+        business_name=name or f"{industry_code} 店 {serial}",
+        licence_no=f"91310000MA{serial:08d}",
+        address="幸福路 1 号",
+        lat=SHOP_LAT,
+        lng=SHOP_LNG,
+        contact_phone="13800000000",
+        exclusivity_accepted=True,
+    )
+    if not admit:
+        return application
+    return merchant_admit(application=application, actor=None)

@@ -20,6 +20,20 @@ OP, AUD, MEM, BOSS, CASH = "operator", "auditor", "member", "merchant_owner", "c
 
 # action: (operator, auditor, member, merchant_owner, cashier)
 TABLE = {
+    # Merchant alliance: the role-level rows; the object-level rules (own merchant, the
+    # chair) are tested in tests/merchants/test_permissions.py.
+    "merchant.apply":            (False, False, True,  False, False),
+    "merchant.review":           (True,  False, False, False, False),
+    "merchant.console":          (False, False, False, True,  True),
+    "merchant.staff_manage":     (False, False, False, True,  False),
+    "merchant.complaint_file":   (False, False, True,  False, False),
+    "merchant.complaint_answer": (False, False, False, True,  False),
+    "merchant.complaint_decide": (True,  False, False, False, False),
+    "merchant.rate":             (False, False, True,  False, False),
+    "merchant.violation_record": (True,  False, False, False, False),
+    "merchant.deposit_top_up":   (True,  False, False, False, False),
+    "merchant.industry_manage":  (True,  False, False, False, False),
+    "merchant.oversee":          (True,  True,  False, False, False),
     "community.view":        (True,  True,  True,  True,  True),
     "community.manage":      (True,  False, False, False, False),
     "role.manage":           (True,  False, False, False, False),

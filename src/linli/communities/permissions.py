@@ -35,6 +35,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Financial reports are public to members and auditors (B§3.1).
     "report.view_financial": frozenset({OPERATOR, AUDITOR, MEMBER, MERCHANT_OWNER}),
     "sale.record": frozenset({MERCHANT_OWNER, CASHIER}),
+    # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
+    # role but a monthly rotation: linli.merchants.access adds it where noted.
+    "merchant.apply": frozenset({MEMBER}),
+    "merchant.review": frozenset({OPERATOR}),  # + the chair
+    "merchant.console": frozenset({MERCHANT_OWNER, CASHIER}),  # own merchant only
+    "merchant.staff_manage": frozenset({MERCHANT_OWNER}),  # own merchant only
+    "merchant.complaint_file": frozenset({MEMBER}),
+    "merchant.complaint_answer": frozenset({MERCHANT_OWNER}),  # own merchant only
+    "merchant.complaint_decide": frozenset({OPERATOR}),  # + the chair
+    "merchant.rate": frozenset({MEMBER}),
+    "merchant.violation_record": frozenset({OPERATOR}),  # + the chair
+    "merchant.deposit_top_up": frozenset({OPERATOR}),  # cash taken at the counter
+    "merchant.industry_manage": frozenset({OPERATOR}),
+    "merchant.oversee": OVERSIGHT,  # traffic lights, deposits, the ranking
+    # Membership (linli.members): a member's own data needs no entry here.
+    "member.view_all": OVERSIGHT,  # masked phone and ID only
+    "member.fee_confirm": frozenset({OPERATOR}),
+    "member.refund": frozenset({OPERATOR}),
+    "member.founding_grant": frozenset({OPERATOR}),
+    "member.charter_publish": frozenset({OPERATOR}),
+    "member.sms_console": frozenset({OPERATOR}),
 }
 
 

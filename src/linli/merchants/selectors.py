@@ -1,0 +1,320 @@
+"""Reads of the merchant alliance: seats, the chair, deposits, duties, traffic lights."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Avg, Count, QuerySet
+from django.utils import timezone
+
+from linli.communities.models import Community
+from linli.communities.selectors import policy_in_force
+from linli.errors import NotFound
+from linli.ledger.models import Account, AccountKind, Transfer
+from linli.merchants.models import (
+    SEAT_HOLDING,
+    ApplicationStatus,
+    Complaint,
+    ComplaintStatus,
+    DepositHold,
+    HoldStatus,
+    Industry,
+    Merchant,
+    MerchantApplication,
+    MerchantStaff,
+    MerchantStatus,
+    Rating,
+)
+
+EARTH_RADIUS_M = 6_371_000
+MERCHANT_OWNER_TYPE = "merchant"
+# Journal codes that record a sale to a member at a merchant. The commerce app (核销) is
+# not built yet; the demo ledger posts "purchase". TODO: read sales from commerce.
+SALE_CODES = ("sale", "purchase")
+# B§3.2 red list: complaint rate over a rolling window. TODO: policy fields for these.
+COMPLAINT_WINDOW_DAYS = 90
+# Below this many sales a rate is noise (one complaint on one sale is not 100 %).
+COMPLAINT_RATE_MIN_SALES = 20
+# A rating average below this turns the light amber.
+AMBER_RATING_BELOW_TENTHS = 35  # 3.5 stars
+
+
+def distance_m(lat1: Decimal, lng1: Decimal, lat2: Decimal, lng2: Decimal) -> int:
+    """Great-circle distance by the haversine formula, rounded to the metre."""
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp = p2 - p1
+    dl = math.radians(float(lng2) - float(lng1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a))))
+
+
+# --- taxonomy and seats -----------------------------------------------------------------
+
+
+def industry_tree(*, community: Community) -> list[tuple[Industry, list[Industry]]]:
+    """Categories with their trades, in code order."""
+    rows = list(Industry.objects.filter(community=community).order_by("code"))
+    tops = [row for row in rows if row.parent_id is None]
+    return [(top, [row for row in rows if row.parent_id == top.id]) for top in tops]
+
+
+def industry_get(*, community: Community, industry_id: Any) -> Industry:
+    if not isinstance(industry_id, int) or industry_id < 1:
+        raise NotFound()
+    industry = Industry.objects.filter(community=community, id=industry_id).first()
+    if industry is None:
+        raise NotFound()
+    return industry
+
+
+def seat_holder(*, community: Community, industry: Industry) -> Merchant | None:
+    return Merchant.objects.filter(
+        community=community, industry=industry, status__in=SEAT_HOLDING
+    ).first()
+
+
+def merchants_seated(*, community: Community) -> QuerySet[Merchant]:
+    """Merchants holding a seat, in admission order (the chair rotation's order)."""
+    return (
+        Merchant.objects.filter(community=community, status__in=SEAT_HOLDING)
+        .select_related("industry", "industry__parent")
+        .order_by("admitted_at", "id")
+    )
+
+
+def merchant_get(*, community: Community, merchant_id: Any) -> Merchant:
+    if not isinstance(merchant_id, int) or merchant_id < 1:
+        raise NotFound()
+    merchant = (
+        Merchant.objects.filter(community=community, id=merchant_id)
+        .select_related("industry", "community")
+        .first()
+    )
+    if merchant is None:
+        raise NotFound()
+    return merchant
+
+
+def application_get(*, community: Community, application_id: Any) -> MerchantApplication:
+    if not isinstance(application_id, int) or application_id < 1:
+        raise NotFound()
+    found = (
+        MerchantApplication.objects.filter(community=community, id=application_id)
+        .select_related("industry", "applicant")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def applications_pending(*, community: Community) -> QuerySet[MerchantApplication]:
+    return (
+        MerchantApplication.objects.filter(community=community, status=ApplicationStatus.PENDING)
+        .select_related("industry", "applicant")
+        .order_by("submitted_at", "id")
+    )
+
+
+def staff_merchant(*, user: Any, community: Community) -> tuple[Merchant, str] | None:
+    """The seated merchant this login works for in the community, and its staff role."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    job = (
+        MerchantStaff.objects.filter(
+            user=user,
+            community=community,
+            is_active=True,
+            merchant__status__in=SEAT_HOLDING,
+        )
+        .select_related("merchant", "merchant__industry")
+        .first()
+    )
+    return (job.merchant, job.role) if job is not None else None
+
+
+# --- the committee's chair (A§3.1 轮值主席) -----------------------------------------------
+
+
+def chair_for_month(*, community: Community, on: date | None = None) -> Merchant | None:
+    """The published rotation rule: seated merchants in admission order (ties by id) take
+    the chair one calendar month each; month m of year y goes to number
+    (12·y + m − 1) mod n. No seated merchant: no chair (operators review)."""
+    day = on or timezone.localdate()
+    seated = list(merchants_seated(community=community).filter(status=MerchantStatus.ACTIVE))
+    if not seated:
+        return None
+    return seated[(12 * day.year + day.month - 1) % len(seated)]
+
+
+def is_chair(*, user: Any, community: Community, on: date | None = None) -> bool:
+    chair = chair_for_month(community=community, on=on)
+    return (
+        chair is not None
+        and getattr(user, "is_authenticated", False)
+        and (chair.owner_id == user.id)
+    )
+
+
+# --- accounts and the deposit --------------------------------------------------------------
+
+
+def merchant_account(*, merchant: Merchant, asset: str) -> Account | None:
+    return Account.objects.filter(
+        community_id=merchant.community_id,
+        kind=AccountKind.MERCHANT,
+        asset_id=asset,
+        owner_type=MERCHANT_OWNER_TYPE,
+        owner_id=merchant.id,
+    ).first()
+
+
+def deposit_held_fen(*, merchant: Merchant) -> int:
+    """What the deposit holds now: the sum of the merchant's open escrow holds."""
+    holds = DepositHold.objects.filter(merchant=merchant, status=HoldStatus.OPEN)
+    return sum(holds.values_list("amount_fen", flat=True))
+
+
+def deposit_shortfall_fen(*, merchant: Merchant) -> int:
+    return max(0, merchant.deposit_required_fen - deposit_held_fen(merchant=merchant))
+
+
+# --- sales, complaints, ratings, referrals ------------------------------------------------
+
+
+def sales_count(*, merchant: Merchant, since: datetime, until: datetime | None = None) -> int:
+    """Sales recorded at the merchant: ledger journals of a sale code crediting its CNY account."""
+    account = merchant_account(merchant=merchant, asset="CNY")
+    if account is None:
+        return 0
+    transfers = Transfer.objects.filter(
+        community_id=merchant.community_id,
+        credit_account_id=account.id,
+        journal__code__in=SALE_CODES,
+        journal__created_at__gte=since,
+    )
+    if until is not None:
+        transfers = transfers.filter(journal__created_at__lt=until)
+    return transfers.values("journal_id").distinct().count()
+
+
+def sales_amount_fen(*, merchant: Merchant, since: datetime, until: datetime) -> int:
+    account = merchant_account(merchant=merchant, asset="CNY")
+    if account is None:
+        return 0
+    amounts = Transfer.objects.filter(
+        community_id=merchant.community_id,
+        credit_account_id=account.id,
+        journal__code__in=SALE_CODES,
+        journal__created_at__gte=since,
+        journal__created_at__lt=until,
+    ).values_list("amount", flat=True)
+    return int(sum(amounts))
+
+
+def sale_belongs_to(*, merchant: Merchant, journal_id: Any) -> bool:
+    account = merchant_account(merchant=merchant, asset="CNY")
+    return account is not None and (
+        Transfer.objects.filter(
+            community_id=merchant.community_id,
+            journal_id=journal_id,
+            credit_account_id=account.id,
+            journal__code__in=SALE_CODES,
+        ).exists()
+    )
+
+
+def complaint_rate_bp(*, merchant: Merchant, now: datetime | None = None) -> int | None:
+    """Verified complaints ÷ sales over the rolling window, in bp; None below the minimum."""
+    since = (now or timezone.now()) - timedelta(days=COMPLAINT_WINDOW_DAYS)
+    sales = sales_count(merchant=merchant, since=since)
+    if sales < COMPLAINT_RATE_MIN_SALES:
+        return None
+    verified = Complaint.objects.filter(
+        merchant=merchant, status=ComplaintStatus.VERIFIED, decided_at__gte=since
+    ).count()
+    return verified * 10_000 // sales
+
+
+def rating_summary(*, merchant: Merchant) -> tuple[int, Decimal | None]:
+    found = Rating.objects.filter(merchant=merchant).aggregate(n=Count("id"), avg=Avg("stars"))
+    avg = found["avg"]
+    return found["n"], (Decimal(str(avg)).quantize(Decimal("0.1")) if avg is not None else None)
+
+
+def referrals_in_month(*, merchant: Merchant, month: date) -> int:
+    """New members the merchant's owner referred in the month (A§3.1: ≥ 2 a month).
+
+    Read from the members app's referral records (`members.Referral`: referrer, created_at,
+    status; cancelled ones do not count); 0 while that model does not exist.
+    """
+    # Looked up by name at run time: the members app may not have the model yet.
+    referral: Any = apps.all_models.get("members", {}).get("referral")
+    if referral is None:
+        return 0
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    fields = {f.name for f in referral._meta.get_fields()}
+    if not {"referrer", "created_at"} <= fields:
+        return 0
+    found = referral.objects.filter(
+        referrer__user_id=merchant.owner_id,
+        created_at__date__gte=start,
+        created_at__date__lt=end,
+    )
+    if "status" in fields:
+        found = found.exclude(status="void")  # cancelled referrals do not count
+    return int(found.count())
+
+
+# --- the traffic light --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrafficLight:
+    colour: str  # green / amber / red
+    reasons: tuple[str, ...]
+
+
+def traffic_light(*, merchant: Merchant, now: datetime | None = None) -> TrafficLight:
+    """Green / amber / red from duties, complaints, ratings and the deposit (BNI Traffic
+    Lights, research/loyalty.md §8.2). Red: suspended, red-listed or complaint rate above
+    the policy's line. Amber: deposit short, referrals due this month unmet, half the red
+    complaint rate reached, or a rating average under 3.5."""
+    now = now or timezone.now()
+    policy = policy_in_force(community=merchant.community)
+    rate = complaint_rate_bp(merchant=merchant, now=now)
+    red: list[str] = []
+    amber: list[str] = []
+    if merchant.status == MerchantStatus.SUSPENDED:
+        red.append("suspended")
+    if merchant.red_listed_at is not None:
+        red.append("red_list")
+    if rate is not None and rate > policy.complaint_rate_red_bp:
+        red.append("complaint_rate")
+    elif rate is not None and rate * 2 > policy.complaint_rate_red_bp:
+        amber.append("complaint_rate")
+    if deposit_shortfall_fen(merchant=merchant) > 0:
+        amber.append("deposit_short")
+    # Duties are judged on the last full month, so every light is not amber on the 1st.
+    last_month = timezone.localdate(now).replace(day=1) - timedelta(days=1)
+    referred = referrals_in_month(merchant=merchant, month=last_month)
+    if merchant.admitted_at.date() <= last_month.replace(day=1) and (
+        referred < policy.merchant_min_referrals_per_month
+    ):
+        amber.append("referrals_due")
+    _count, average = rating_summary(merchant=merchant)
+    if average is not None and average * 10 < AMBER_RATING_BELOW_TENTHS:
+        amber.append("ratings_low")
+    if red:
+        return TrafficLight("red", tuple(red + amber))
+    return TrafficLight("amber" if amber else "green", tuple(amber))
+
+
+def red_list(*, community: Community) -> QuerySet[Merchant]:
+    return Merchant.objects.filter(community=community, red_listed_at__isnull=False).order_by(
+        "-red_listed_at"
+    )
