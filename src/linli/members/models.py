@@ -1,14 +1,44 @@
-"""People in a community: the member profile and API tokens (membership rules come later)."""
+"""People in a community: member profile, households, consents, membership fees, referrals.
+
+Models hold data and constraints only; every write goes through `services/`. Personal data
+(phone, real name, ID number) is stored encrypted (Fernet) with a keyed hash (HMAC-SHA256)
+for lookup and uniqueness; see `pii.py`.
+"""
 
 from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.communities.models import Community
+from linli.communities.models import Building, Community, PolicyVersion
 
 SENIOR_AGE_YEARS = 60
+
+
+class Household(models.Model):
+    """A flat (户) in a building: family package, household card, one gift pack per household."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="households")
+    building = models.ForeignKey(
+        Building, null=True, blank=True, on_delete=models.PROTECT, related_name="households"
+    )
+    unit_label = models.CharField(_("flat"), max_length=30)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "building", "unit_label"], name="household_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.unit_label
 
 
 class Member(models.Model):
@@ -21,6 +51,30 @@ class Member(models.Model):
     # None = follow the default (on for members 60+); True/False = the member's own choice.
     prefers_elderly_mode = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # --- identity (PIPL: encrypted, with a keyed hash for lookup; masked in views) ---
+    phone_cipher = models.TextField(blank=True, default="")
+    phone_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    phone_last4 = models.CharField(max_length=4, blank=True, default="")
+    real_name_cipher = models.TextField(blank=True, default="")
+    id_number_cipher = models.TextField(blank=True, default="")
+    id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    identity_backend = models.CharField(max_length=30, blank=True, default="")
+
+    # --- where they live ---
+    building = models.ForeignKey(
+        Building, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+
+    referral_code = models.CharField(max_length=12, null=True, blank=True, unique=True)
+    is_founding = models.BooleanField(default=False)
+    founding_reason = models.CharField(max_length=500, blank=True, default="")
+    marketing_opt_in = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("member")
@@ -49,3 +103,274 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SmsCode(models.Model):
+    """A one-time code: only its keyed hash is stored; single use, expires, few attempts.
+
+    The rows are also the rate limiter (per number and per IP), so limits hold across
+    gunicorn workers."""
+
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"SmsCode {self.pk}"
+
+
+class ConsoleSms(models.Model):
+    """What the built-in console SMS backend "sent": shown on the operator console only.
+
+    Development and pilot backend: a real SMS provider replaces it and writes nothing here."""
+
+    community = models.ForeignKey(Community, null=True, on_delete=models.PROTECT, related_name="+")
+    phone_masked = models.CharField(max_length=20)
+    text = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"ConsoleSms {self.pk}"
+
+
+class ConsentPurpose(models.TextChoices):
+    TERMS = "terms", _("membership terms and the data needed to run them")
+    REAL_NAME = "real_name", _("real name and ID number for paid membership")
+    HOUSEHOLD = "household", _("building and flat")
+    MARKETING = "marketing", _("offers and news from the alliance")
+
+
+class Consent(models.Model):
+    """One PIPL consent decision: granted or withdrawn, with the time; append-only by use."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=ConsentPurpose.values), name="consent_purpose_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent {self.pk}"
+
+
+class Charter(models.Model):
+    """A version of the member charter (会员章程): the written prepayment contract."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="charters")
+    version = models.PositiveIntegerField()
+    body = models.TextField()
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "version"], name="charter_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Charter {self.pk}"
+
+
+class MembershipPlan(models.TextChoices):
+    INDIVIDUAL = "individual", _("individual")
+    FAMILY = "family", _("family package")
+    FOUNDING = "founding", _("founding member, first year free")
+    WAIVED = "waived", _("fee waived for referrals")
+
+
+class MembershipStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("awaiting payment")
+    ACTIVE = "active", _("active")
+    REFUNDED = "refunded", _("refunded")
+    LAPSED = "lapsed", _("lapsed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Membership(models.Model):
+    """One membership year of one member (and their household, for a family package)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="memberships")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="memberships")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    plan = models.CharField(max_length=20, choices=MembershipPlan.choices)
+    status = models.CharField(max_length=20, choices=MembershipStatus.choices)
+    fee_fen = models.PositiveBigIntegerField()
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="+")
+    charter_accepted_at = models.DateTimeField()
+    payment_reference = models.CharField(max_length=12, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)  # exclusive
+    recognised_fen = models.PositiveBigIntegerField(default=0)
+    refunded_fen = models.PositiveBigIntegerField(default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recognised_fen__lte=F("fee_fen") - F("refunded_fen")),
+                name="membership_escrow_not_overdrawn",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MembershipStatus.values), name="membership_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(plan__in=MembershipPlan.values), name="membership_plan_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Membership {self.pk}"
+
+
+class FeePayment(models.Model):
+    """Cash or transfer received at the counter and confirmed by an operator."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    membership = models.OneToOneField(Membership, on_delete=models.PROTECT, related_name="payment")
+    amount_fen = models.PositiveBigIntegerField()
+    method = models.CharField(max_length=20)
+    idempotency_key = models.CharField(max_length=100)
+    journal_id = models.UUIDField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "idempotency_key"], name="fee_payment_key_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="fee_payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"FeePayment {self.pk}"
+
+
+class FeeRefund(models.Model):
+    membership = models.OneToOneField(Membership, on_delete=models.PROTECT, related_name="refund")
+    amount_fen = models.PositiveBigIntegerField()
+    is_full = models.BooleanField()
+    reason = models.CharField(max_length=500)
+    journal_id = models.UUIDField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"FeeRefund {self.pk}"
+
+
+class FeeRecognition(models.Model):
+    """Fee moved from escrow to revenue as earned, once per membership per month."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="recognitions"
+    )
+    month = models.DateField()  # first day of the month
+    amount_fen = models.PositiveBigIntegerField()
+    journal_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "month"], name="recognition_monthly")
+        ]
+
+    def __str__(self) -> str:
+        return f"FeeRecognition {self.pk}"
+
+
+class Entitlement(models.Model):
+    """A counted benefit of a membership year (A: 10 free community services a year)."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="entitlements"
+    )
+    kind = models.CharField(max_length=30)
+    total = models.PositiveIntegerField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "kind"], name="entitlement_unique"),
+            models.CheckConstraint(condition=Q(used__lte=F("total")), name="entitlement_not_over"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Entitlement {self.pk}"
+
+
+class ReferralStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the new member's first real activity")
+    REWARDED = "rewarded", _("qualified and rewarded")
+    CAPPED = "capped", _("qualified; this year's reward cap was reached")
+    REVERSED = "reversed", _("reward reversed after a refund")
+    VOID = "void", _("cancelled")
+
+
+class Referral(models.Model):
+    """A direct referral, bound when the referee registers; one level, forever.
+
+    Database guarantees: `referee` is unique (at most one referrer); referrer ≠ referee
+    (CHECK); and no cycles by construction: the referral is bound at the referee's
+    registration, so the referee is always the newer row, and CHECK referee_id > referrer_id
+    makes "A refers B, B refers A" (or any longer loop) impossible in the database.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    referrer = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="referrals_made")
+    referee = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="referred_by")
+    status = models.CharField(
+        max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    qualified_at = models.DateTimeField(null=True, blank=True)
+    qualified_by = models.CharField(max_length=30, blank=True, default="")
+    reward_journal_id = models.UUIDField(null=True, blank=True)
+    reward_units = models.PositiveBigIntegerField(default=0)
+    reward_asset = models.CharField(max_length=4, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(referrer=F("referee")), name="referral_not_self"),
+            models.CheckConstraint(
+                condition=Q(referee__gt=F("referrer")), name="referral_no_cycle"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="referral_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk}"
+
+
+class Notice(models.Model):
+    """The in-app inbox: every notice about money and membership; marketing only if opted in."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=30)
+    # Rendered in the reader's language from `kind` (see notices.py); no text is stored.
+    params = models.JSONField(default=dict)
+    is_marketing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Notice {self.pk}"

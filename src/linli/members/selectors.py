@@ -1,9 +1,29 @@
+"""Reads of the members app: who is who, membership status, referrals, masked views."""
+
 import hashlib
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from linli.members.models import ApiToken, Member
+from linli.communities.models import Community
+from linli.communities.permissions import has_permission
+from linli.errors import NotFound
+from linli.members import pii
+from linli.members.models import (
+    ApiToken,
+    Entitlement,
+    Member,
+    Membership,
+    MembershipStatus,
+    Referral,
+    ReferralStatus,
+)
+
+SEARCH_LIMIT = 50
 
 
 def user_for_api_token(*, token: str) -> AbstractBaseUser | None:
@@ -18,3 +38,147 @@ def member_for_user(*, user: Any) -> Member | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Member.objects.select_related("community").filter(user=user).first()
+
+
+def member_get_for_actor(*, actor: Any, community: Community, member_id: int) -> Member:
+    """A member as seen by `actor`: themselves, or anyone for operators and auditors."""
+    member = Member.objects.filter(community=community, pk=member_id).first()
+    if member is None:
+        raise NotFound()
+    if member.user_id == getattr(actor, "id", None):
+        return member
+    if has_permission(user=actor, community=community, action="member.view_all"):
+        return member
+    raise NotFound()
+
+
+def membership_current(*, member: Member, today: date) -> Membership | None:
+    """The running membership: the member's own, or their household's family package.
+    A membership in its grace period still counts (status stays active until lapse)."""
+    own = Q(member=member)
+    if member.household_id is not None:
+        own |= Q(household_id=member.household_id, plan="family")
+    return (
+        Membership.objects.filter(own, status=MembershipStatus.ACTIVE, starts_on__lte=today)
+        .order_by("-ends_on")
+        .first()
+    )
+
+
+def membership_open(*, member: Member) -> Membership | None:
+    return (
+        Membership.objects.filter(member=member, status=MembershipStatus.AWAITING_PAYMENT)
+        .order_by("-id")
+        .first()
+    )
+
+
+def entitlements_left(*, membership: Membership) -> list[Entitlement]:
+    return list(membership.entitlements.order_by("kind"))
+
+
+def referrals_waiving_fee(*, member: Member, today: date) -> bool:
+    """A§2.1: N qualified referrals in the running membership year waive next year's fee."""
+    from linli.communities.selectors import policy_in_force
+
+    policy = policy_in_force(community=member.community)
+    if policy.referrals_to_waive_fee == 0:
+        return False
+    current = membership_current(member=member, today=today)
+    if current is None or current.starts_on is None:
+        return False
+    qualified = Referral.objects.filter(
+        referrer=member,
+        status__in=[ReferralStatus.REWARDED, ReferralStatus.CAPPED],
+        qualified_at__date__gte=current.starts_on,
+    ).count()
+    return qualified >= policy.referrals_to_waive_fee
+
+
+REFERRAL_WHY = {
+    ReferralStatus.PENDING: _(
+        "Not qualified yet: it qualifies when your neighbour keeps a paid membership past "
+        "its full-refund period, or makes a first purchase that is past its return window."
+    ),
+    ReferralStatus.REWARDED: _("Qualified: the reward was posted to your account."),
+    ReferralStatus.CAPPED: _("Qualified, but this year's reward limit was already reached."),
+    ReferralStatus.REVERSED: _("The reward was reversed because the fee was refunded."),
+    ReferralStatus.VOID: _("Cancelled."),
+}
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    id: int
+    referee_name: str
+    status: str
+    why: str
+    created_at: Any
+
+
+def referrals_of(*, member: Member) -> list[ReferralView]:
+    rows = Referral.objects.filter(referrer=member).select_related("referee").order_by("-id")
+    return [
+        ReferralView(
+            id=r.id,
+            referee_name=r.referee.display_name if r.referee.closed_at is None else "—",
+            status=r.status,
+            why=str(REFERRAL_WHY.get(ReferralStatus(r.status), "")),
+            created_at=r.created_at,
+        )
+        for r in rows[:200]
+    ]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A member as operators see them: phone and ID masked (PIPL)."""
+
+    id: int
+    display_name: str
+    phone_masked: str
+    id_masked: str
+    is_verified: bool
+    identity_backend: str
+    status: str
+
+
+def member_phone(member: Member) -> str:
+    return pii.decrypt(member.phone_cipher)
+
+
+def member_row(member: Member, *, today: date) -> MemberRow:
+    phone = pii.decrypt(member.phone_cipher)
+    number = pii.decrypt(member.id_number_cipher)
+    current = membership_current(member=member, today=today)
+    return MemberRow(
+        id=member.id,
+        display_name=member.display_name,
+        phone_masked=pii.mask_phone(phone) if phone else "",
+        id_masked=pii.mask_id_number(number) if number else "",
+        is_verified=member.verified_at is not None,
+        identity_backend=member.identity_backend,
+        status=current.status if current else "",
+    )
+
+
+def members_search(*, community: Community, query: str, today: date) -> list[MemberRow]:
+    """Search by display name, member number, full phone number or payment reference."""
+    query = (query or "").strip()[:50]
+    found: QuerySet[Member] = Member.objects.filter(community=community, closed_at__isnull=True)
+    if query:
+        condition = Q(display_name__icontains=query)
+        if query.isdigit():
+            condition |= Q(pk=int(query)) if len(query) < 12 else Q()
+            condition |= Q(phone_hash=pii.lookup_hash("phone", query))
+        condition |= Q(memberships__payment_reference=query.upper())
+        found = found.filter(condition).distinct()
+    return [member_row(m, today=today) for m in found.order_by("-id")[:SEARCH_LIMIT]]
+
+
+def memberships_awaiting_payment(*, community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(community=community, status=MembershipStatus.AWAITING_PAYMENT)
+        .select_related("member")
+        .order_by("created_at")
+    )

@@ -1,0 +1,51 @@
+"""The in-app inbox: notices are stored as a kind and parameters and rendered in the
+reader's language, so a notice reads right after the member switches language."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from linli.members.models import Member, Notice
+
+NOTICE_TEXTS = {
+    "joined": _("Welcome to %(community)s. Your member number is %(member_id)s."),
+    "fee_paid": _(
+        "We received your membership fee of %(amount)s yuan. Your membership runs until "
+        "%(ends_on)s. Full refund without a reason until %(full_refund_until)s."
+    ),
+    "fee_refunded": _("Your membership fee was refunded: %(amount)s yuan."),
+    "renewal_due": _("Your membership ends on %(ends_on)s. You can renew at the counter."),
+    "lapsed": _("Your membership has ended. You can join again at any time."),
+    "referral_rewarded": _("A neighbour you referred has qualified: your reward was posted."),
+    "referral_capped": _(
+        "A neighbour you referred has qualified. This year's reward limit is reached, "
+        "so no reward was posted."
+    ),
+    "referral_reversed": _("A referral reward was reversed because the fee was refunded."),
+    "marketing": _("%(text)s"),
+}
+
+
+def notice_text(notice: Notice) -> str:
+    template = NOTICE_TEXTS.get(notice.kind)
+    if template is None:
+        return notice.kind
+    try:
+        return str(template) % notice.params
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def notice_send(
+    *, member: Member, kind: str, params: dict[str, Any] | None = None, is_marketing: bool = False
+) -> Notice | None:
+    """Store one notice. Marketing reaches only members who opted in (消保条例 Art. 24)."""
+    if kind not in NOTICE_TEXTS:
+        raise ValueError(f"unknown notice kind {kind!r}")
+    if is_marketing and not member.marketing_opt_in:
+        return None
+    if member.closed_at is not None:
+        return None
+    return Notice.objects.create(
+        member=member, kind=kind, params=params or {}, is_marketing=is_marketing
+    )
