@@ -48,6 +48,12 @@ TABLE = {
     "checkpoint.create":     (True,  False, False, False, False),
     "report.view_financial": (True,  True,  True,  True,  False),
     "sale.record":           (False, False, False, True,  True),
+    "member.view_all":       (True,  True,  False, False, False),
+    "member.fee_confirm":    (True,  False, False, False, False),
+    "member.refund":         (True,  False, False, False, False),
+    "member.founding_grant": (True,  False, False, False, False),
+    "member.charter_publish": (True, False, False, False, False),
+    "member.sms_console":    (True,  False, False, False, False),
 }  # fmt: skip
 ROLES = (OP, AUD, MEM, BOSS, CASH)
 CASES = [
