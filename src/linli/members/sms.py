@@ -10,12 +10,18 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from linli.communities.models import Community
 from linli.members.models import ConsoleSms
 from linli.members.pii import mask_phone
 
 log = logging.getLogger("linli.members.sms")
+
+CONSOLE_NOTE = _(
+    "Test mode: no text message is sent. The code is written to the server log and shown "
+    "on the operator console; ask the staff at the counter."
+)
 
 
 class SmsSender(Protocol):

@@ -11,6 +11,7 @@ from linli.members.services.fees import (
     memberships_expire,
 )
 from linli.members.services.joining import (
+    marketing_set,
     member_register,
     member_verify_identity,
     sms_code_request,
@@ -29,6 +30,7 @@ __all__ = [
     "fee_payment_confirm",
     "fees_recognise",
     "founding_grant",
+    "marketing_set",
     "member_register",
     "member_verify_identity",
     "membership_apply",

@@ -272,3 +272,18 @@ def member_verify_identity(
     except IntegrityError:
         raise errors.IdTaken() from None
     return locked
+
+
+def marketing_set(*, member: Member, opt_in: bool) -> Member:
+    """Marketing only with a separate opt-in; opting out works at once (消保条例 Art. 24)."""
+    with transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(marketing_opt_in=opt_in)
+        Consent.objects.create(member=member, purpose=ConsentPurpose.MARKETING, granted=opt_in)
+        audit_record(
+            actor=member.user,
+            action="member.marketing",
+            target=member,
+            after={"marketing_opt_in": opt_in},
+        )
+    member.marketing_opt_in = opt_in
+    return member

@@ -1,0 +1,300 @@
+"""/api/v1/members/…: joining, my membership, referrals, inbox; operator fee desk.
+
+Thin (STYLE.md): parse, call one service or selector, render."""
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Path, Query, Router
+
+from linli.api import PUBLIC
+from linli.communities.audit import audit_ip
+from linli.communities.models import Building, Community
+from linli.communities.permissions import require_permission
+from linli.communities.selectors import community_get
+from linli.errors import NotFound
+from linli.ledger.schemas import ID_MAX
+from linli.members import pii
+from linli.members import services as svc
+from linli.members.errors import NotAMember
+from linli.members.models import Charter, Member, Membership
+from linli.members.notices import notice_text
+from linli.members.schemas import (
+    ApplyIn,
+    CharterIn,
+    CharterOut,
+    IdentityIn,
+    JoinIn,
+    JoinOut,
+    MarketingIn,
+    MemberRowOut,
+    MembershipOut,
+    MeOut,
+    NoticeOut,
+    OkOut,
+    PaymentIn,
+    PaymentOut,
+    ReasonIn,
+    ReferralOut,
+    RefundIn,
+    RefundOut,
+    SearchIn,
+    SmsCodeIn,
+    SmsCodeOut,
+)
+from linli.members.selectors import (
+    member_for_user,
+    members_search,
+    membership_current,
+    membership_open,
+    referrals_of,
+)
+from linli.members.services.fees import charter_current, full_refund_until
+from linli.members.sms import CONSOLE_NOTE
+
+router = Router(tags=["members"])
+Slug = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
+IdPath = Annotated[int, Path(ge=1, le=ID_MAX)]
+BASE = "/communities/{slug}"
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _me(request: HttpRequest) -> Member:
+    member = member_for_user(user=request.user)
+    if member is None or member.closed_at is not None:
+        raise NotAMember()
+    return member
+
+
+def membership_out(membership: Membership | None) -> dict[str, Any] | None:
+    if membership is None:
+        return None
+    return {
+        "id": membership.id,
+        "plan": membership.plan,
+        "status": membership.status,
+        "fee_fen": membership.fee_fen,
+        "payment_reference": membership.payment_reference,
+        "starts_on": membership.starts_on,
+        "ends_on": membership.ends_on,
+        "full_refund_until": full_refund_until(membership),
+        "charter_version": membership.charter.version,
+        "entitlements": [
+            {"kind": e.kind, "total": e.total, "used": e.used}
+            for e in membership.entitlements.order_by("kind")
+        ],
+    }
+
+
+def me_out(member: Member) -> dict[str, Any]:
+    number = pii.decrypt(member.id_number_cipher)
+    today = timezone.localdate()
+    return {
+        "id": member.id,
+        "community": member.community.slug,
+        "display_name": member.display_name,
+        "phone": pii.decrypt(member.phone_cipher),
+        "id_masked": pii.mask_id_number(number) if number else "",
+        "is_verified": member.verified_at is not None,
+        "identity_backend": member.identity_backend,
+        "birth_date": member.birth_date,
+        "household": member.household.unit_label if member.household else "",
+        "referral_code": member.referral_code or "",
+        "is_founding": member.is_founding,
+        "marketing_opt_in": member.marketing_opt_in,
+        "membership": membership_out(membership_current(member=member, today=today)),
+        "awaiting_payment": membership_out(membership_open(member=member)),
+    }
+
+
+@router.post(BASE + "/sms-codes", response=SmsCodeOut, auth=PUBLIC, summary="Send a join code")
+def send_code(request: HttpRequest, slug: Slug, body: SmsCodeIn) -> dict[str, Any]:
+    community = community_get(slug=slug)
+    sent = svc.sms_code_request(phone=body.phone, ip=_ip(request), community=community)
+    note = str(CONSOLE_NOTE) if sent.is_console else ""
+    return {
+        "phone_masked": sent.phone_masked,
+        "is_console": sent.is_console,
+        "expires_at": sent.expires_at,
+        "note": note,
+    }
+
+
+@router.post(BASE + "/join", response={201: JoinOut}, auth=PUBLIC, summary="Join with the code")
+def join(request: HttpRequest, slug: Slug, body: JoinIn) -> tuple[int, dict[str, Any]]:
+    community = community_get(slug=slug)
+    building = None
+    if body.building_id is not None:
+        building = Building.objects.filter(community=community, pk=body.building_id).first()
+        if building is None:
+            raise NotFound()
+    with audit_ip(_ip(request)):
+        member = svc.member_register(
+            community=community,
+            phone=body.phone,
+            code=body.code,
+            display_name=body.display_name,
+            accepts_terms=body.accepts_terms,
+            building=building,
+            unit_label=body.unit_label,
+            marketing_opt_in=body.marketing_opt_in,
+            referral_code=body.referral_code,
+        )
+    token = svc.api_token_create(user=member.user, name="join")
+    return 201, {"member_id": member.id, "token": token}
+
+
+@router.get("/me", response=MeOut, summary="My membership (my own data, unmasked)")
+def me(request: HttpRequest) -> dict[str, Any]:
+    return me_out(_me(request))
+
+
+@router.post("/me/identity", response=MeOut, summary="Real-name verification")
+def verify_identity(request: HttpRequest, body: IdentityIn) -> dict[str, Any]:
+    with audit_ip(_ip(request)):
+        member = svc.member_verify_identity(
+            member=_me(request),
+            real_name=body.real_name,
+            id_number=body.id_number,
+            consents=body.consents,
+        )
+    return me_out(member)
+
+
+@router.post("/me/memberships", response={201: MembershipOut}, summary="Apply or renew")
+def apply(request: HttpRequest, body: ApplyIn) -> tuple[int, dict[str, Any] | None]:
+    with audit_ip(_ip(request)):
+        membership = svc.membership_apply(
+            member=_me(request),
+            plan=body.plan,
+            charter_version=body.charter_version,
+            accepts_charter=body.accepts_charter,
+        )
+    return 201, membership_out(membership)
+
+
+@router.get("/me/referrals", response=list[ReferralOut], summary="My referrals and why")
+def my_referrals(request: HttpRequest) -> list[Any]:
+    return list(referrals_of(member=_me(request)))
+
+
+@router.get("/me/notices", response=list[NoticeOut], summary="My inbox")
+def my_notices(request: HttpRequest) -> list[dict[str, Any]]:
+    notices = _me(request).notices.order_by("-id")[:100]
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "text": notice_text(n),
+            "is_marketing": n.is_marketing,
+            "created_at": n.created_at,
+        }
+        for n in notices
+    ]
+
+
+@router.post("/me/marketing", response=OkOut, summary="Marketing opt-in or opt-out")
+def set_marketing(request: HttpRequest, body: MarketingIn) -> dict[str, bool]:
+    svc.marketing_set(member=_me(request), opt_in=body.opt_in)
+    return {"ok": True}
+
+
+@router.get(BASE + "/charter", response=CharterOut, auth=PUBLIC, summary="Current charter")
+def get_charter(request: HttpRequest, slug: Slug) -> Charter:
+    return charter_current(community=community_get(slug=slug))
+
+
+# --- operators ----------------------------------------------------------------------------
+
+
+def _operator(request: HttpRequest, slug: str, action: str) -> Community:
+    community = community_get(slug=slug)
+    require_permission(user=request.user, community=community, action=action)
+    return community
+
+
+@router.post(BASE + "/charters", response={201: CharterOut}, summary="Publish a charter")
+def publish_charter(request: HttpRequest, slug: Slug, body: CharterIn) -> tuple[int, Charter]:
+    community = _operator(request, slug, "member.charter_publish")
+    with audit_ip(_ip(request)):
+        return 201, svc.charter_publish(community=community, body=body.body, actor=request.user)
+
+
+@router.get(BASE + "/members", response=list[MemberRowOut], summary="Search members (masked)")
+def search(request: HttpRequest, slug: Slug, query: Query[SearchIn]) -> list[Any]:
+    community = _operator(request, slug, "member.view_all")
+    return list(members_search(community=community, query=query.q, today=timezone.localdate()))
+
+
+def _membership(community: Community, membership_id: int) -> Membership:
+    found = Membership.objects.filter(community=community, pk=membership_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@router.post(
+    BASE + "/memberships/{membership_id}/payment",
+    response=PaymentOut,
+    summary="Confirm a fee paid at the counter",
+)
+def confirm_payment(
+    request: HttpRequest, slug: Slug, membership_id: IdPath, body: PaymentIn
+) -> dict[str, Any]:
+    community = _operator(request, slug, "member.fee_confirm")
+    with audit_ip(_ip(request)):
+        payment = svc.fee_payment_confirm(
+            membership=_membership(community, membership_id),
+            amount_fen=body.amount_fen,
+            method=body.method,
+            idempotency_key=body.idempotency_key,
+            actor=request.user,
+        )
+    return {
+        "id": payment.id,
+        "membership_id": payment.membership_id,
+        "amount_fen": payment.amount_fen,
+        "method": payment.method,
+        "journal_id": str(payment.journal_id),
+    }
+
+
+@router.post(
+    BASE + "/memberships/{membership_id}/refund",
+    response=RefundOut,
+    summary="Refund a membership fee",
+)
+def refund(
+    request: HttpRequest, slug: Slug, membership_id: IdPath, body: RefundIn
+) -> dict[str, Any]:
+    community = _operator(request, slug, "member.refund")
+    with audit_ip(_ip(request)):
+        done = svc.membership_refund(
+            membership=_membership(community, membership_id),
+            reason=body.reason,
+            actor=request.user,
+        )
+    return {
+        "membership_id": done.membership_id,
+        "amount_fen": done.amount_fen,
+        "is_full": done.is_full,
+    }
+
+
+@router.post(
+    BASE + "/members/{member_id}/founding", response=OkOut, summary="Make a founding member"
+)
+def grant_founding(
+    request: HttpRequest, slug: Slug, member_id: IdPath, body: ReasonIn
+) -> dict[str, bool]:
+    community = _operator(request, slug, "member.founding_grant")
+    member = Member.objects.filter(community=community, pk=member_id).first()
+    if member is None:
+        raise NotFound()
+    with audit_ip(_ip(request)):
+        svc.founding_grant(member=member, reason=body.reason, actor=request.user)
+    return {"ok": True}

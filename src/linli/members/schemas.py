@@ -1,0 +1,166 @@
+"""Typed shapes of the members API; every input bounded and storable (see ledger/schemas)."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+from linli.ledger.models import MAX_AMOUNT
+from linli.ledger.schemas import ID_MAX, _storable
+
+Text50 = Annotated[str, Field(max_length=50), AfterValidator(_storable)]
+Text500 = Annotated[str, Field(max_length=500), AfterValidator(_storable)]
+Phone = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_storable)]
+Code = Annotated[str, Field(min_length=1, max_length=10), AfterValidator(_storable)]
+
+
+class SmsCodeIn(Schema):
+    phone: Phone
+
+
+class SmsCodeOut(Schema):
+    phone_masked: str
+    is_console: bool
+    expires_at: datetime
+    note: str
+
+
+class JoinIn(Schema):
+    phone: Phone
+    code: Code
+    display_name: Text50
+    accepts_terms: bool
+    building_id: int | None = Field(None, ge=1, le=ID_MAX)
+    unit_label: Annotated[str, Field(max_length=30), AfterValidator(_storable)] = ""
+    marketing_opt_in: bool = False
+    referral_code: Annotated[str, Field(max_length=12), AfterValidator(_storable)] = ""
+
+
+class JoinOut(Schema):
+    member_id: int
+    token: str
+
+
+class IdentityIn(Schema):
+    real_name: Text50
+    id_number: Annotated[str, Field(min_length=1, max_length=18), AfterValidator(_storable)]
+    consents: bool
+
+
+class EntitlementOut(Schema):
+    kind: str
+    total: int
+    used: int
+
+
+class MembershipOut(Schema):
+    id: int
+    plan: str
+    status: str
+    fee_fen: int
+    payment_reference: str
+    starts_on: date | None
+    ends_on: date | None
+    full_refund_until: datetime | None
+    charter_version: int
+    entitlements: list[EntitlementOut]
+
+
+class MeOut(Schema):
+    id: int
+    community: str
+    display_name: str
+    phone: str  # the owner's own view: unmasked
+    id_masked: str
+    is_verified: bool
+    identity_backend: str
+    birth_date: date | None
+    household: str
+    referral_code: str
+    is_founding: bool
+    marketing_opt_in: bool
+    membership: MembershipOut | None
+    awaiting_payment: MembershipOut | None
+
+
+class ApplyIn(Schema):
+    plan: Literal["individual", "family"] = "individual"
+    charter_version: int = Field(..., ge=1, le=ID_MAX)
+    accepts_charter: bool
+
+
+class CharterOut(Schema):
+    version: int
+    body: str
+    published_at: datetime
+
+
+class CharterIn(Schema):
+    body: Annotated[str, Field(min_length=1, max_length=50_000), AfterValidator(_storable)]
+
+
+class ReferralOut(Schema):
+    id: int
+    referee_name: str
+    status: str
+    why: str
+    created_at: datetime
+
+
+class NoticeOut(Schema):
+    id: int
+    kind: str
+    text: str
+    is_marketing: bool
+    created_at: datetime
+
+
+class MemberRowOut(Schema):
+    id: int
+    display_name: str
+    phone_masked: str
+    id_masked: str
+    is_verified: bool
+    identity_backend: str
+    status: str
+
+
+class SearchIn(Schema):
+    q: Annotated[str, Field(max_length=50), AfterValidator(_storable)] = ""
+
+
+class PaymentIn(Schema):
+    amount_fen: int = Field(..., strict=True, gt=0, le=MAX_AMOUNT)
+    method: Literal["cash", "transfer"]
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_storable)]
+
+
+class PaymentOut(Schema):
+    id: int
+    membership_id: int
+    amount_fen: int
+    method: str
+    journal_id: str
+
+
+class RefundIn(Schema):
+    reason: Text500 = ""
+
+
+class RefundOut(Schema):
+    membership_id: int
+    amount_fen: int
+    is_full: bool
+
+
+class ReasonIn(Schema):
+    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]
+
+
+class OkOut(Schema):
+    ok: bool
+
+
+class MarketingIn(Schema):
+    opt_in: bool

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from linli.members import views
+
+app_name = "members"
+urlpatterns = [
+    path("c/<slug:slug>/join/", views.join, name="join"),
+    path("c/<slug:slug>/charter/", views.charter, name="charter"),
+    path("c/<slug:slug>/ops/members/", views.desk, name="desk"),
+    path("me/membership/", views.mine, name="mine"),
+    path("me/referrals/", views.referrals, name="referrals"),
+    path("me/inbox/", views.inbox, name="inbox"),
+]

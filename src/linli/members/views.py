@@ -1,0 +1,290 @@
+"""Membership pages (thin): join on a phone, my membership card, referrals, inbox, the
+operators' fee desk. Every write calls one service; domain errors show inline."""
+
+import uuid
+from typing import Any
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from linli.communities.audit import audit_ip
+from linli.communities.models import Building, Community
+from linli.communities.permissions import has_permission
+from linli.communities.selectors import community_get, policy_in_force
+from linli.errors import DomainError
+from linli.members import pii
+from linli.members import services as svc
+from linli.members.models import ConsoleSms, Membership, MembershipStatus
+from linli.members.notices import notice_text
+from linli.members.selectors import (
+    member_for_user,
+    members_search,
+    membership_current,
+    membership_open,
+    memberships_awaiting_payment,
+    referrals_of,
+)
+from linli.members.services.fees import charter_current, full_refund_until, refund_amount
+from linli.members.sms import CONSOLE_NOTE, sms_sender
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+CONSOLE_ROWS = 10
+
+
+def _community_or_404(slug: str) -> Community:
+    try:
+        return community_get(slug=slug)
+    except DomainError:
+        raise Http404 from None
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _community_or_404(slug)
+    buildings = Building.objects.filter(community=community).select_related("neighbourhood")
+    form = {k: request.POST.get(k, "") for k in ("phone", "display_name", "unit_label")}
+    form["referral_code"] = request.POST.get("referral_code", request.GET.get("ref", ""))
+    context: dict[str, Any] = {
+        "community": community,
+        "buildings": buildings,
+        "form": form,
+        "step": "phone",
+        "is_console": getattr(sms_sender(), "is_console", False),
+        "console_note": CONSOLE_NOTE,
+    }
+    if request.method == "POST":
+        step = request.POST.get("step", "phone")
+        try:
+            with audit_ip(_ip(request)):
+                if step == "phone":
+                    sent = svc.sms_code_request(
+                        phone=form["phone"], ip=_ip(request), community=community
+                    )
+                    context.update(step="code", sent=sent)
+                else:
+                    context["step"] = "code"
+                    building = buildings.filter(pk=_int(request.POST.get("building"))).first()
+                    member = svc.member_register(
+                        community=community,
+                        phone=form["phone"],
+                        code=request.POST.get("code", ""),
+                        display_name=form["display_name"],
+                        accepts_terms=request.POST.get("accepts_terms") == "on",
+                        building=building,
+                        unit_label=form["unit_label"],
+                        marketing_opt_in=request.POST.get("marketing") == "on",
+                        referral_code=form["referral_code"],
+                    )
+                    login(request, member.user, backend=MODEL_BACKEND)
+                    return redirect("members:mine")
+        except DomainError as error:
+            context["error"] = error.render(request.LANGUAGE_CODE)
+    return render(request, "members/join.html", context)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, min(int(value or 0), 2**62))
+    except ValueError:
+        return 0
+
+
+def charter(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _community_or_404(slug)
+    try:
+        current = charter_current(community=community)
+    except DomainError:
+        raise Http404 from None
+    if request.GET.get("download"):
+        response = HttpResponse(current.body, content_type="text/plain; charset=utf-8")
+        filename = f"linli-charter-{community.slug}-v{current.version}.txt"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    policy = policy_in_force(community=community)
+    return render(
+        request,
+        "members/charter.html",
+        {
+            "community": community,
+            "charter": current,
+            "policy": policy,
+        },
+    )
+
+
+def _membership_view(membership: Membership | None) -> dict[str, Any] | None:
+    if membership is None:
+        return None
+    return {
+        "m": membership,
+        "fee": _yuan(membership.fee_fen),
+        "plan": membership.get_plan_display(),
+        "status": membership.get_status_display(),
+        "full_refund_until": full_refund_until(membership),
+        "entitlements": list(membership.entitlements.order_by("kind")),
+    }
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    member = member_for_user(user=request.user)
+    if member is None or member.closed_at is not None:
+        return render(request, "members/mine.html", {"member": None})
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            with audit_ip(_ip(request)):
+                if action == "identity":
+                    member = svc.member_verify_identity(
+                        member=member,
+                        real_name=request.POST.get("real_name", ""),
+                        id_number=request.POST.get("id_number", ""),
+                        consents=request.POST.get("consents") == "on",
+                    )
+                elif action == "apply":
+                    svc.membership_apply(
+                        member=member,
+                        plan=request.POST.get("plan", "individual"),
+                        charter_version=_int(request.POST.get("charter_version")),
+                        accepts_charter=request.POST.get("accepts_charter") == "on",
+                    )
+                elif action == "marketing":
+                    svc.marketing_set(member=member, opt_in=request.POST.get("opt_in") == "1")
+            if "error" not in context:
+                return redirect("members:mine")
+        except DomainError as error:
+            context["error"] = error.render(request.LANGUAGE_CODE)
+            context["error_for"] = action
+    community = member.community
+    policy = policy_in_force(community=community)
+    number = pii.decrypt(member.id_number_cipher)
+    try:
+        current_charter = charter_current(community=community)
+    except DomainError:
+        current_charter = None
+    context.update(
+        {
+            "member": member,
+            "community": community,
+            "policy": policy,
+            "phone": pii.decrypt(member.phone_cipher),
+            "id_masked": pii.mask_id_number(number) if number else "",
+            "current": _membership_view(
+                membership_current(member=member, today=timezone.localdate())
+            ),
+            "awaiting": _membership_view(membership_open(member=member)),
+            "charter": current_charter,
+            "fee": _yuan(policy.member_fee_fen),
+            "family_fee": _yuan(policy.family_package_fee_fen)
+            if policy.family_package_fee_fen
+            else "",
+            "notices": [(n, notice_text(n)) for n in member.notices.order_by("-id")[:5]],
+        }
+    )
+    return render(request, "members/mine.html", context)
+
+
+@login_required
+def referrals(request: HttpRequest) -> HttpResponse:
+    member = member_for_user(user=request.user)
+    if member is None:
+        raise Http404
+    link = request.build_absolute_uri(
+        f"/c/{member.community.slug}/join/?ref={member.referral_code or ''}"
+    )
+    return render(
+        request,
+        "members/referrals.html",
+        {
+            "member": member,
+            "rows": referrals_of(member=member),
+            "link": link,
+            "policy": policy_in_force(community=member.community),
+        },
+    )
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    member = member_for_user(user=request.user)
+    if member is None:
+        raise Http404
+    notices = [(n, notice_text(n)) for n in member.notices.order_by("-id")[:100]]
+    return render(request, "members/inbox.html", {"member": member, "notices": notices})
+
+
+@login_required
+def desk(request: HttpRequest, slug: str) -> HttpResponse:
+    """The operators' fee desk: confirm counter payments, refunds, member search (masked)."""
+    community = _community_or_404(slug)
+    user = request.user
+    if not has_permission(user=user, community=community, action="member.view_all"):
+        raise Http404
+    can_operate = has_permission(user=user, community=community, action="member.fee_confirm")
+    context: dict[str, Any] = {"community": community, "can_operate": can_operate}
+    if request.method == "POST" and can_operate:
+        action = request.POST.get("action")
+        membership = Membership.objects.filter(
+            community=community, pk=_int(request.POST.get("membership"))
+        ).first()
+        try:
+            if membership is None:
+                raise Http404
+            with audit_ip(_ip(request)):
+                if action == "confirm":
+                    svc.fee_payment_confirm(
+                        membership=membership,
+                        amount_fen=membership.fee_fen,
+                        method=request.POST.get("method", "cash"),
+                        idempotency_key=request.POST.get("key") or str(uuid.uuid4()),
+                        actor=user,
+                    )
+                elif action == "refund":
+                    svc.membership_refund(
+                        membership=membership, reason=request.POST.get("reason", ""), actor=user
+                    )
+            return redirect("members:desk", slug=community.slug)
+        except DomainError as error:
+            context["error"] = error.render(request.LANGUAGE_CODE)
+    query = request.GET.get("q", "")[:50]
+    now = timezone.now()
+    active = (
+        Membership.objects.filter(
+            community=community, status=MembershipStatus.ACTIVE, fee_fen__gt=0
+        )
+        .select_related("member", "policy")
+        .order_by("-paid_at")[:20]
+    )
+    context.update(
+        {
+            "query": query,
+            "rows": members_search(community=community, query=query, today=timezone.localdate()),
+            "awaiting": [
+                {"m": m, "fee": _yuan(m.fee_fen), "key": uuid.uuid4()}
+                for m in memberships_awaiting_payment(community=community)[:50]
+            ],
+            "active": [
+                {
+                    "m": m,
+                    "refund": _yuan(refund_amount(membership=m, now=now)[0]),
+                    "is_full": refund_amount(membership=m, now=now)[1],
+                }
+                for m in active
+            ],
+            "console": ConsoleSms.objects.filter(community=community).order_by("-id")[:CONSOLE_ROWS]
+            if can_operate
+            else [],
+        }
+    )
+    return render(request, "members/desk.html", context)
