@@ -7,7 +7,7 @@ transaction, so a seat and its postings commit or roll back together.
 """
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,10 +29,12 @@ from linli.merchants.models import (
     ApplicationStatus,
     BlacklistedLicence,
     DepositHold,
+    HoldStatus,
     Industry,
     Merchant,
     MerchantApplication,
     MerchantStaff,
+    MerchantStatus,
     StaffRole,
 )
 from linli.merchants.selectors import (
@@ -496,3 +498,106 @@ def _months_between(start: datetime, end: datetime) -> int:
 
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
+
+
+# --- leaving the alliance (SPEC "Merchant exit": 30 days' notice, settle, return) ----------
+
+
+def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
+    """Give notice: members get the policy's notice period (≥ 30 days) before the seat
+    closes; the seat stays held (EXITING) so nobody else takes it meanwhile."""
+    policy = policy_in_force(community=merchant.community)
+    with transaction.atomic():
+        current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if current.status not in (MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED):
+            raise errors.MerchantInactive()
+        before = snapshot(current)
+        now = timezone.now()
+        current.status = MerchantStatus.EXITING
+        current.exit_requested_at = now
+        current.exit_effective_at = now + timedelta(days=policy.merchant_exit_notice_days)
+        current.save(update_fields=["status", "exit_requested_at", "exit_effective_at"])
+        audit_record(
+            actor=actor,
+            action="merchant.exit_request",
+            target=current,
+            before=before,
+            after=snapshot(current),
+        )
+    return current
+
+
+def merchant_exit_complete(
+    *, merchant: Merchant, actor: Any, now: datetime | None = None
+) -> Merchant:
+    """Close the seat after the notice period: nothing may be unsettled (open complaints;
+    coupons once the commerce app has them), then the deposit is returned through the
+    ledger: every open hold voided, the merchant's CNY balance paid out (→ cash_out)."""
+    from linli.merchants.models import Complaint, ComplaintStatus
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if current.status != MerchantStatus.EXITING or current.exit_effective_at is None:
+            raise errors.MerchantInactive()
+        if now < current.exit_effective_at:
+            raise errors.ExitBlocked(reason="the notice period has not ended")
+        open_complaints = Complaint.objects.filter(
+            merchant=current, status__in=[ComplaintStatus.OPEN, ComplaintStatus.ANSWERED]
+        )
+        if open_complaints.exists():
+            raise errors.ExitBlocked(reason="complaints are still open")
+        before = snapshot(current)
+        returned = deposit_return_all(merchant=current, actor=actor)
+        current.status = MerchantStatus.EXITED
+        current.closed_at = now
+        current.save(update_fields=["status", "closed_at"])
+        audit_record(
+            actor=actor,
+            action="merchant.exit_complete",
+            target=current,
+            before=before,
+            after={**snapshot(current), "returned_fen": returned},
+        )
+    return current
+
+
+def deposit_return_all(*, merchant: Merchant, actor: Any) -> int:
+    """Void every open deposit hold and pay the merchant's CNY balance back out."""
+    from linli.ledger.models import Account
+    from linli.ledger.services import hold_void
+
+    for hold in DepositHold.objects.select_for_update().filter(
+        merchant=merchant, status=HoldStatus.OPEN
+    ):
+        hold_void(
+            community=merchant.community,
+            hold_id=hold.transfer_id,
+            code="merchant_deposit_return",
+            idempotency_key=f"merchant-deposit-return:{hold.id}",
+            actor=actor,
+        )
+        hold.status = HoldStatus.CLOSED
+        hold.closed_at = timezone.now()
+        hold.save(update_fields=["status", "closed_at"])
+    account = Account.objects.filter(
+        community=merchant.community,
+        kind=AccountKind.MERCHANT,
+        asset_id="CNY",
+        owner_type=MERCHANT_OWNER_TYPE,
+        owner_id=merchant.id,
+    ).first()
+    if account is None:
+        return 0
+    balance = account.credits_posted - account.debits_posted - account.debits_pending
+    if balance > 0:
+        chart = chart_ensure(community=merchant.community)
+        journal_post(
+            community=merchant.community,
+            code="merchant_deposit_return",
+            legs=[Leg(account.id, chart[(AccountKind.CASH_OUT, "CNY")].id, balance)],
+            idempotency_key=f"merchant-cash-return:{merchant.id}",
+            actor=actor,
+            memo="deposit and balance returned to the leaving merchant",
+        )
+    return balance

@@ -1,0 +1,25 @@
+"""Periodic jobs of the merchant alliance (huey); tests call the services directly."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from linli.merchants.services import merchant_fees_recognise
+from linli.merchants.trust import deposits_enforce, red_list_review
+
+
+@db_periodic_task(crontab(minute="15", hour="2"))
+def recognise_merchant_fees() -> int:
+    """Daily: post each admission fee's monthly twelfth that has come due."""
+    return merchant_fees_recognise()
+
+
+@db_periodic_task(crontab(minute="*/30"))
+def enforce_deposit_top_ups() -> int:
+    """Suspend merchants whose deposit is still short after the top-up deadline."""
+    return deposits_enforce()
+
+
+@db_periodic_task(crontab(minute="30", hour="3"))
+def review_red_list() -> int:
+    """Daily: red-list merchants above the complaint-rate line (B§3.2)."""
+    return red_list_review()

@@ -1,0 +1,360 @@
+"""Services of trust (A§3.3 信任机制, B§3.2 红黑榜): complaints paid first from the deposit,
+the top-up deadline and suspension, ratings, violations fined in time coins, the red list.
+
+Same rules as `services.py`: keyword-only, one transaction each, audited; ledger writes
+only through `linli.ledger.services`.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from linli.communities.audit import audit_record, snapshot
+from linli.communities.selectors import policy_in_force
+from linli.ledger.models import AccountKind
+from linli.ledger.services import Leg, chart_ensure, hold_post, journal_post
+from linli.merchants import errors
+from linli.merchants.models import (
+    BlacklistedLicence,
+    Complaint,
+    ComplaintStatus,
+    DepositHold,
+    HoldStatus,
+    Merchant,
+    MerchantStatus,
+    Rating,
+    Violation,
+)
+from linli.merchants.selectors import (
+    complaint_rate_bp,
+    deposit_held_fen,
+    merchant_account,
+    sale_belongs_to,
+)
+from linli.merchants.services import deposit_return_all
+
+# Days a merchant has to make its deposit whole after compensation was paid from it.
+# TODO: a policy field (deposit_top_up_days); plan A gives no number.
+TOP_UP_DAYS = 7
+TEXT_MAX = 2000
+
+
+def _text(value: Any, limit: int = TEXT_MAX) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > limit or "\x00" in text:
+        raise errors.ApplicationInvalid(fields={"text": f"required, at most {limit} characters"})
+    return text
+
+
+def _sale_id(merchant: Merchant, sale_journal_id: Any) -> uuid.UUID | None:
+    if sale_journal_id in (None, ""):
+        return None
+    try:
+        found = uuid.UUID(str(sale_journal_id))
+    except ValueError as exc:
+        raise errors.SaleNotFound() from exc
+    if not sale_belongs_to(merchant=merchant, journal_id=found):
+        raise errors.SaleNotFound()
+    return found
+
+
+# --- complaints -------------------------------------------------------------------------------
+
+
+def complaint_file(
+    *, merchant: Merchant, complainant: Any, text: str, sale_journal_id: Any = None
+) -> Complaint:
+    """A member complains about a merchant, linked to the sale when there is one (A§3.3)."""
+    if not merchant.holds_seat:
+        raise errors.MerchantInactive()
+    body = _text(text)
+    sale = _sale_id(merchant, sale_journal_id)
+    with transaction.atomic():
+        complaint = Complaint.objects.create(
+            community=merchant.community,
+            merchant=merchant,
+            complainant=complainant,
+            text=body,
+            sale_journal_id=sale,
+        )
+        audit_record(actor=complainant, action="merchant.complaint_file", target=complaint)
+    return complaint
+
+
+def complaint_answer(*, complaint: Complaint, answer: str, actor: Any) -> Complaint:
+    """The merchant's side of the story, before an operator or the chair decides."""
+    body = _text(answer)
+    with transaction.atomic():
+        current = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if current.status not in (ComplaintStatus.OPEN, ComplaintStatus.ANSWERED):
+            raise errors.ComplaintNotOpen()
+        current.answer = body
+        current.status = ComplaintStatus.ANSWERED
+        current.answered_at = timezone.now()
+        current.save(update_fields=["answer", "status", "answered_at"])
+        audit_record(actor=actor, action="merchant.complaint_answer", target=current)
+    return current
+
+
+def complaint_decide(
+    *, complaint: Complaint, verified: bool, compensation_fen: int, actor: Any
+) -> Complaint:
+    """Verify or dismiss a complaint; a verified one is compensated first from the deposit
+    (A§3.3 投诉核实后先行赔付): each open deposit hold is posted in part
+    (`keep_rest_held`: the rest stays held in the same journal) into deposit escrow, and
+    escrow pays the member out in cash (deposit_escrow → cash_out). Compensation from the
+    deposit can never exceed what it holds; the merchant then has TOP_UP_DAYS to top up."""
+    if isinstance(compensation_fen, bool) or not isinstance(compensation_fen, int):
+        raise errors.AmountInvalid()
+    if compensation_fen < 0 or (not verified and compensation_fen):
+        raise errors.AmountInvalid()
+    policy = policy_in_force(community=complaint.community)
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=complaint.merchant_id)
+        current = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if current.status not in (ComplaintStatus.OPEN, ComplaintStatus.ANSWERED):
+            raise errors.ComplaintNotOpen()
+        before = snapshot(current)
+        held = deposit_held_fen(merchant=merchant)
+        if compensation_fen > held:
+            raise errors.CompensationExceedsDeposit(held_fen=held)
+        if compensation_fen:
+            _compensate(merchant, current, compensation_fen, actor, policy)
+            merchant.top_up_due_at = timezone.now() + timedelta(days=TOP_UP_DAYS)
+            merchant.save(update_fields=["top_up_due_at"])
+        current.status = ComplaintStatus.VERIFIED if verified else ComplaintStatus.DISMISSED
+        current.compensation_fen = compensation_fen
+        current.decided_by = actor
+        current.decided_at = timezone.now()
+        current.save(update_fields=["status", "compensation_fen", "decided_by", "decided_at"])
+        audit_record(
+            actor=actor,
+            action="merchant.complaint_decide",
+            target=current,
+            before=before,
+            after=snapshot(current),
+        )
+    return current
+
+
+def _compensate(
+    merchant: Merchant, complaint: Complaint, amount_fen: int, actor: Any, policy: Any
+) -> None:
+    remaining = amount_fen
+    holds = DepositHold.objects.select_for_update().filter(
+        merchant=merchant, status=HoldStatus.OPEN
+    )
+    for hold in holds.order_by("id"):
+        if remaining == 0:
+            break
+        take = min(remaining, hold.amount_fen)
+        posted = hold_post(
+            community=merchant.community,
+            hold_id=hold.transfer_id,
+            amount=take,
+            keep_rest_held=take < hold.amount_fen,
+            code="merchant_compensation_deposit",
+            idempotency_key=f"complaint-deposit:{complaint.id}:{hold.id}",
+            actor=actor,
+            policy=policy,
+            memo="complaint compensation taken from the deposit",
+        )
+        hold.status = HoldStatus.CLOSED
+        hold.closed_at = timezone.now()
+        hold.save(update_fields=["status", "closed_at"])
+        if take < hold.amount_fen:
+            DepositHold.objects.create(
+                community=merchant.community,
+                merchant=merchant,
+                transfer_id=posted.transfer_ids[1],
+                amount_fen=hold.amount_fen - take,
+            )
+        remaining -= take
+    chart = chart_ensure(community=merchant.community)
+    journal_post(
+        community=merchant.community,
+        code="merchant_compensation",
+        legs=[
+            Leg(
+                chart[(AccountKind.DEPOSIT_ESCROW, "CNY")].id,
+                chart[(AccountKind.CASH_OUT, "CNY")].id,
+                amount_fen,
+            )
+        ],
+        idempotency_key=f"complaint-pay:{complaint.id}",
+        actor=actor,
+        policy=policy,
+        memo="complaint compensation paid to the member",
+        external_ref=f"complaint:{complaint.id}",
+    )
+
+
+def deposits_enforce(*, now: datetime | None = None) -> int:
+    """Suspend merchants whose deposit is still short after the top-up deadline (a job)."""
+    now = now or timezone.now()
+    suspended = 0
+    due = Merchant.objects.filter(status=MerchantStatus.ACTIVE, top_up_due_at__lte=now)
+    for merchant in due:
+        with transaction.atomic():
+            current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+            if current.status != MerchantStatus.ACTIVE or current.top_up_due_at is None:
+                continue
+            if deposit_held_fen(merchant=current) >= current.deposit_required_fen:
+                continue
+            before = snapshot(current)
+            current.status = MerchantStatus.SUSPENDED
+            current.suspended_reason = "deposit"
+            current.save(update_fields=["status", "suspended_reason"])
+            audit_record(
+                actor=None,
+                action="merchant.suspend",
+                target=current,
+                before=before,
+                after=snapshot(current),
+            )
+            suspended += 1
+    return suspended
+
+
+# --- ratings ---------------------------------------------------------------------------------
+
+
+def rating_create(
+    *, merchant: Merchant, rater: Any, sale_journal_id: Any, stars: int, comment: str = ""
+) -> Rating:
+    """1–5 stars after a sale or service, optional comment, one per sale."""
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise errors.AmountInvalid()
+    comment = comment.strip() if isinstance(comment, str) else ""
+    if len(comment) > 500 or "\x00" in comment:
+        raise errors.ApplicationInvalid(fields={"comment": "at most 500 characters"})
+    sale = _sale_id(merchant, sale_journal_id)
+    if sale is None:
+        raise errors.SaleNotFound()
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(
+                community=merchant.community,
+                merchant=merchant,
+                rater=rater,
+                sale_journal_id=sale,
+                stars=stars,
+                comment=comment,
+            )
+    except IntegrityError as exc:
+        raise errors.RatingDuplicate() from exc
+
+
+# --- violations (A§3.1 违规扣罚时间币并公示) -------------------------------------------------
+
+
+def violation_record(
+    *, merchant: Merchant, description: str, evidence: str, fine_units: int, actor: Any
+) -> Violation:
+    """The committee records a violation with its evidence and fines the merchant in time
+    coins (1/100 coin units): merchant TIME → community fund TIME. Published on the public
+    page. A fine larger than the merchant's coins is refused (`insufficient_funds`)."""
+    if isinstance(fine_units, bool) or not isinstance(fine_units, int) or fine_units < 0:
+        raise errors.AmountInvalid()
+    if fine_units > 10**13:
+        raise errors.AmountInvalid()
+    what = _text(description, 500)
+    proof = _text(evidence, 4000)
+    policy = policy_in_force(community=merchant.community)
+    with transaction.atomic():
+        violation = Violation.objects.create(
+            community=merchant.community,
+            merchant=merchant,
+            description=what,
+            evidence=proof,
+            fine_units=fine_units,
+            recorded_by=actor,
+        )
+        if fine_units:
+            coins = merchant_account(merchant=merchant, asset="TIME")
+            chart = chart_ensure(community=merchant.community)
+            if coins is None:
+                raise errors.MerchantInactive()
+            posted = journal_post(
+                community=merchant.community,
+                code="merchant_fine",
+                legs=[Leg(coins.id, chart[(AccountKind.COMMUNITY_FUND, "TIME")].id, fine_units)],
+                idempotency_key=f"merchant-fine:{violation.id}",
+                actor=actor,
+                policy=policy,
+                memo="violation fine to the community fund",
+                external_ref=f"violation:{violation.id}",
+            )
+            violation.journal_id = posted.journal_id
+            violation.save(update_fields=["journal_id"])
+        audit_record(
+            actor=actor,
+            action="merchant.violation_record",
+            target=violation,
+            after=snapshot(violation),
+        )
+    return violation
+
+
+# --- the red and black lists (B§3.2) ------------------------------------------------------------
+
+
+def red_list_review(*, now: datetime | None = None) -> int:
+    """Put merchants whose complaint rate is above the policy's line on the public red list
+    (a job). Removal ("then out") follows a hearing: `merchant_remove`."""
+    now = now or timezone.now()
+    listed = 0
+    for merchant in Merchant.objects.filter(
+        status__in=[MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED], red_listed_at__isnull=True
+    ).select_related("community"):
+        rate = complaint_rate_bp(merchant=merchant, now=now)
+        policy = policy_in_force(community=merchant.community)
+        if rate is None or rate <= policy.complaint_rate_red_bp:
+            continue
+        with transaction.atomic():
+            Merchant.objects.filter(pk=merchant.pk).update(red_listed_at=now)
+            audit_record(
+                actor=None,
+                action="merchant.red_list",
+                target=merchant,
+                after={"complaint_rate_bp": rate},
+            )
+        listed += 1
+    return listed
+
+
+def merchant_remove(*, merchant: Merchant, reason: str, blacklist: bool, actor: Any) -> Merchant:
+    """After a hearing, the committee removes a merchant; its seat reopens for applications
+    and, for a black-listing, its licence may never apply again. Open complaints must be
+    decided first; what is left of the deposit is returned through the ledger."""
+    why = _text(reason, 500)
+    with transaction.atomic():
+        current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if not current.holds_seat:
+            raise errors.MerchantInactive()
+        if Complaint.objects.filter(
+            merchant=current, status__in=[ComplaintStatus.OPEN, ComplaintStatus.ANSWERED]
+        ).exists():
+            raise errors.ExitBlocked(reason="complaints are still open")
+        before = snapshot(current)
+        deposit_return_all(merchant=current, actor=actor)
+        current.status = MerchantStatus.REMOVED
+        current.closed_at = timezone.now()
+        current.save(update_fields=["status", "closed_at"])
+        if blacklist:
+            BlacklistedLicence.objects.get_or_create(
+                community=current.community,
+                licence_no=current.licence_no,
+                defaults={"reason": why},
+            )
+        audit_record(
+            actor=actor,
+            action="merchant.remove",
+            target=current,
+            before=before,
+            after={**snapshot(current), "reason": why, "blacklist": blacklist},
+        )
+    return current
