@@ -10,7 +10,7 @@ test:
 lint: bootstrap
 	scripts/uv.sh run ruff check src tests bench
 	scripts/uv.sh run ruff format --check src tests bench
-	scripts/uv.sh run mypy src/linli/ledger src/linli/communities src/linli/members src/linli/merchants
+	scripts/uv.sh run mypy src/linli/ledger src/linli/communities src/linli/members src/linli/merchants src/linli/commerce
 
 bench: bootstrap
 	scripts/uv.sh run python bench/ledger.py $(BENCH_ARGS)

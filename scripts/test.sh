@@ -22,7 +22,7 @@ fi
 
 $UV run ruff check src tests bench
 $UV run ruff format --check src tests bench
-$UV run mypy src/linli/ledger src/linli/communities src/linli/members src/linli/merchants
+$UV run mypy src/linli/ledger src/linli/communities src/linli/members src/linli/merchants src/linli/commerce
 
 export HUEY_IMMEDIATE=1 RATELIMIT_ENABLE=0 LINLI_VAR_DIR="${LINLI_VAR_DIR:-$PWD/var/test}"
 mkdir -p test-artifacts

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "linli.ledger",
     "linli.members",
     "linli.merchants",
+    "linli.commerce",
     "linli.web",
 ]
 
