@@ -104,5 +104,11 @@ def test_resident_joins_pays_at_the_counter_and_sees_the_card(
     page.goto(f"{site_url}/me/inbox/")
     assert page.get_by_test_id("notice").count() == 2  # joined, fee paid
     audit_page(page, elderly=elderly)
+    page.goto(f"{site_url}/me/groups/")
+    page.locator("#name").fill("太极拳" if elderly else "Tai chi")
+    with page.expect_navigation():
+        page.get_by_test_id("create-group").click()
+    assert page.get_by_test_id("group").count() == 1
+    audit_page(page, elderly=elderly)
     page.goto(f"{site_url}/c/{community.slug}/charter/")
     audit_page(page, elderly=elderly)

@@ -91,3 +91,32 @@ def test_desk_is_not_for_members(community):
 def test_public_pages(community, path):
     response = Client().get(f"/c/{community.slug}/{path}")
     assert response.status_code == 200
+
+
+def test_groups_export_gift_and_close_pages(community):
+    import json
+
+    from linli.communities.models import Building, Neighbourhood
+    from linli.members.models import GiftPack, InterestGroup
+    from tests.members.conftest import join
+
+    hood = Neighbourhood.objects.create(community=community, name="园")
+    building = Building.objects.create(community=community, neighbourhood=hood, name="1")
+    member = join(community, building=building, unit_label="101")
+    client = Client()
+    client.force_login(member.user)
+    assert client.post("/me/groups/", {"action": "create", "name": "书法"}).status_code == 302
+    group = InterestGroup.objects.get()
+    assert b'data-testid="group"' in client.get("/me/groups/").content
+    client.post("/me/groups/", {"action": "leave", "group": group.id})
+    assert group.members.count() == 0
+    client.post("/me/membership/", {"action": "gift", "store": "好邻居超市"})
+    assert GiftPack.objects.get().household_id == member.household_id
+    data = json.loads(client.get("/me/membership/my-data.json").content)
+    assert data["member"]["id"] == member.id and data["member"]["flat"] == "101"
+    client.post("/me/membership/", {"action": "close"})  # not confirmed: nothing happens
+    member.refresh_from_db()
+    assert member.closed_at is None
+    assert client.post("/me/membership/", {"action": "close", "confirm": "on"}).status_code == 302
+    member.refresh_from_db()
+    assert member.closed_at is not None and member.phone_hash is None

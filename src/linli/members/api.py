@@ -18,12 +18,16 @@ from linli.ledger.schemas import ID_MAX
 from linli.members import pii
 from linli.members import services as svc
 from linli.members.errors import NotAMember
-from linli.members.models import Charter, Member, Membership
+from linli.members.models import Charter, GiftPack, InterestGroup, Member, Membership, TierChange
 from linli.members.notices import notice_text
 from linli.members.schemas import (
     ApplyIn,
     CharterIn,
     CharterOut,
+    GiftIn,
+    GiftOut,
+    GroupIn,
+    GroupOut,
     IdentityIn,
     JoinIn,
     JoinOut,
@@ -42,6 +46,7 @@ from linli.members.schemas import (
     SearchIn,
     SmsCodeIn,
     SmsCodeOut,
+    TierChangeOut,
 )
 from linli.members.selectors import (
     member_for_user,
@@ -106,6 +111,7 @@ def me_out(member: Member) -> dict[str, Any]:
         "referral_code": member.referral_code or "",
         "is_founding": member.is_founding,
         "marketing_opt_in": member.marketing_opt_in,
+        "tier": member.tier,
         "membership": membership_out(membership_current(member=member, today=today)),
         "awaiting_payment": membership_out(membership_open(member=member)),
     }
@@ -201,6 +207,75 @@ def my_notices(request: HttpRequest) -> list[dict[str, Any]]:
 def set_marketing(request: HttpRequest, body: MarketingIn) -> dict[str, bool]:
     svc.marketing_set(member=_me(request), opt_in=body.opt_in)
     return {"ok": True}
+
+
+@router.get("/me/tier-history", response=list[TierChangeOut], summary="My tier changes and why")
+def tier_history(request: HttpRequest) -> list[TierChange]:
+    return list(TierChange.objects.filter(member=_me(request)).order_by("-id")[:100])
+
+
+@router.get("/me/export", summary="Export my data (PIPL)")
+def export(request: HttpRequest) -> dict[str, Any]:
+    return svc.member_export(member=_me(request))
+
+
+@router.post("/me/close", response=OkOut, summary="Close my account (PIPL)")
+def close(request: HttpRequest) -> dict[str, bool]:
+    with audit_ip(_ip(request)):
+        svc.member_close(member=_me(request))
+    return {"ok": True}
+
+
+@router.post("/me/gift", response={201: GiftOut}, summary="Claim the new-member gift pack")
+def claim_gift(request: HttpRequest, body: GiftIn) -> tuple[int, GiftPack]:
+    with audit_ip(_ip(request)):
+        return 201, svc.gift_pack_claim(member=_me(request), store_name=body.store_name)
+
+
+def group_out(group: InterestGroup, member: Member) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "size": group.members.count(),
+        "has_discount": svc.group_has_discount(group=group),
+        "is_mine": group.members.filter(member=member).exists(),
+    }
+
+
+@router.get("/me/groups", response=list[GroupOut], summary="Interest groups of my community")
+def groups(request: HttpRequest) -> list[dict[str, Any]]:
+    member = _me(request)
+    found = InterestGroup.objects.filter(community=member.community).order_by("name")[:200]
+    return [group_out(g, member) for g in found]
+
+
+@router.post("/me/groups", response={201: GroupOut}, summary="Create an interest group")
+def create_group(request: HttpRequest, body: GroupIn) -> tuple[int, dict[str, Any]]:
+    member = _me(request)
+    return 201, group_out(svc.group_create(member=member, name=body.name), member)
+
+
+def _group(member: Member, group_id: int) -> InterestGroup:
+    group = InterestGroup.objects.filter(community=member.community, pk=group_id).first()
+    if group is None:
+        raise NotFound()
+    return group
+
+
+@router.post("/me/groups/{group_id}/join", response=GroupOut, summary="Join a group")
+def join_group(request: HttpRequest, group_id: IdPath) -> dict[str, Any]:
+    member = _me(request)
+    group = _group(member, group_id)
+    svc.group_join(member=member, group=group)
+    return group_out(group, member)
+
+
+@router.post("/me/groups/{group_id}/leave", response=GroupOut, summary="Leave a group")
+def leave_group(request: HttpRequest, group_id: IdPath) -> dict[str, Any]:
+    member = _me(request)
+    group = _group(member, group_id)
+    svc.group_leave(member=member, group=group)
+    return group_out(group, member)
 
 
 @router.get(BASE + "/charter", response=CharterOut, auth=PUBLIC, summary="Current charter")

@@ -75,6 +75,7 @@ class Member(models.Model):
     founding_reason = models.CharField(max_length=500, blank=True, default="")
     marketing_opt_in = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
+    tier = models.CharField(max_length=20, blank=True, default="")  # set by the tier job
 
     class Meta:
         verbose_name = _("member")
@@ -374,3 +375,74 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"Notice {self.pk}"
+
+
+class Tier(models.TextChoices):
+    SILVER = "silver", _("silver")
+    GOLD = "gold", _("gold")
+    DIAMOND = "diamond", _("diamond")
+    BASIC = "basic", _("basic")
+    VIP = "vip", _("VIP")
+
+
+class TierChange(models.Model):
+    """History of tier changes with the reason for each (the tier job writes them)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="tier_changes")
+    tier_from = models.CharField(max_length=20, blank=True)
+    tier_to = models.CharField(max_length=20)
+    reason = models.JSONField(default=dict)
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.tier_from} -> {self.tier_to}"
+
+
+class InterestGroup(models.Model):
+    """An interest group (兴趣小组); at the policy's size it unlocks merchants' group offers."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=50)
+    created_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="interest_group_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(InterestGroup, on_delete=models.PROTECT, related_name="members")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="groups")
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "member"], name="group_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}:{self.member_id}"
+
+
+class GiftPack(models.Model):
+    """The new-member gift pack ("1 yuan swap", A§5): one per household, picked up in a
+    named store. The UNIQUE household constraint is the guarantee."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    household = models.OneToOneField(Household, on_delete=models.PROTECT, related_name="gift")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    store_name = models.CharField(max_length=100)
+    value_fen = models.PositiveBigIntegerField()
+    price_fen = models.PositiveBigIntegerField()
+    code = models.CharField(max_length=12, unique=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.code

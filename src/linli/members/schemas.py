@@ -80,6 +80,7 @@ class MeOut(Schema):
     referral_code: str
     is_founding: bool
     marketing_opt_in: bool
+    tier: str
     membership: MembershipOut | None
     awaiting_payment: MembershipOut | None
 
@@ -164,3 +165,33 @@ class OkOut(Schema):
 
 class MarketingIn(Schema):
     opt_in: bool
+
+
+class TierChangeOut(Schema):
+    tier_from: str
+    tier_to: str
+    reason: dict[str, int | bool]
+    at: datetime
+
+
+class GroupIn(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_storable)]
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    size: int
+    has_discount: bool
+    is_mine: bool
+
+
+class GiftIn(Schema):
+    store_name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_storable)]
+
+
+class GiftOut(Schema):
+    code: str
+    store_name: str
+    value_fen: int
+    price_fen: int

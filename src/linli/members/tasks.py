@@ -5,7 +5,12 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from linli.communities.models import Community
-from linli.members.services import fees_recognise, memberships_expire, referrals_qualify_due
+from linli.members.services import (
+    fees_recognise,
+    memberships_expire,
+    referrals_qualify_due,
+    tiers_evaluate,
+)
 
 
 @db_periodic_task(crontab(minute="10", hour="1", day="1"))
@@ -22,3 +27,9 @@ def membership_daily() -> int:
         done += counts["reminded"] + counts["lapsed"]
         done += referrals_qualify_due(community=community)
     return done
+
+
+@db_periodic_task(crontab(minute="40", hour="1"))
+def evaluate_tiers() -> int:
+    """Nightly tier evaluation (A§3.2, B§1.1), with a history row per change."""
+    return sum(tiers_evaluate(community=c) for c in Community.objects.order_by("id"))

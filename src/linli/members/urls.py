@@ -10,4 +10,6 @@ urlpatterns = [
     path("me/membership/", views.mine, name="mine"),
     path("me/referrals/", views.referrals, name="referrals"),
     path("me/inbox/", views.inbox, name="inbox"),
+    path("me/groups/", views.groups, name="groups"),
+    path("me/membership/my-data.json", views.export, name="export"),
 ]

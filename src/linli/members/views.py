@@ -1,10 +1,11 @@
 """Membership pages (thin): join on a phone, my membership card, referrals, inbox, the
 operators' fee desk. Every write calls one service; domain errors show inline."""
 
+import json
 import uuid
 from typing import Any
 
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,13 @@ from linli.communities.selectors import community_get, policy_in_force
 from linli.errors import DomainError
 from linli.members import pii
 from linli.members import services as svc
-from linli.members.models import ConsoleSms, Membership, MembershipStatus
+from linli.members.models import (
+    ConsoleSms,
+    GroupMembership,
+    InterestGroup,
+    Membership,
+    MembershipStatus,
+)
 from linli.members.notices import notice_text
 from linli.members.selectors import (
     member_for_user,
@@ -161,6 +168,12 @@ def mine(request: HttpRequest) -> HttpResponse:
                     )
                 elif action == "marketing":
                     svc.marketing_set(member=member, opt_in=request.POST.get("opt_in") == "1")
+                elif action == "gift":
+                    svc.gift_pack_claim(member=member, store_name=request.POST.get("store", ""))
+                elif action == "close" and request.POST.get("confirm") == "on":
+                    svc.member_close(member=member)
+                    logout(request)
+                    return redirect("web:home")
             if "error" not in context:
                 return redirect("members:mine")
         except DomainError as error:
@@ -288,3 +301,48 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "members/desk.html", context)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """PIPL: everything about me, as JSON."""
+    member = member_for_user(user=request.user)
+    if member is None:
+        raise Http404
+    body = json.dumps(svc.member_export(member=member), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="linli-my-data-{member.id}.json"'
+    return response
+
+
+@login_required
+def groups(request: HttpRequest) -> HttpResponse:
+    member = member_for_user(user=request.user)
+    if member is None or member.closed_at is not None:
+        raise Http404
+    context: dict[str, Any] = {"member": member}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        group = InterestGroup.objects.filter(
+            community=member.community, pk=_int(request.POST.get("group"))
+        ).first()
+        try:
+            if action == "create":
+                svc.group_create(member=member, name=request.POST.get("name", ""))
+            elif group is not None and action == "join":
+                svc.group_join(member=member, group=group)
+            elif group is not None and action == "leave":
+                svc.group_leave(member=member, group=group)
+            return redirect("members:groups")
+        except DomainError as error:
+            context["error"] = error.render(request.LANGUAGE_CODE)
+    mine_ids = set(GroupMembership.objects.filter(member=member).values_list("group_id", flat=True))
+    policy = policy_in_force(community=member.community)
+    rows = [
+        {"g": g, "size": g.members.count(), "is_mine": g.id in mine_ids}
+        for g in InterestGroup.objects.filter(community=member.community).order_by("name")[:200]
+    ]
+    for row in rows:
+        row["has_discount"] = row["size"] >= policy.interest_group_min_members
+    context.update({"rows": rows, "policy": policy})
+    return render(request, "members/groups.html", context)

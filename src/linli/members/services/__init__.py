@@ -16,10 +16,20 @@ from linli.members.services.joining import (
     member_verify_identity,
     sms_code_request,
 )
+from linli.members.services.privacy import member_close, member_export
 from linli.members.services.referrals import (
     referral_bind,
     referral_qualify,
     referrals_qualify_due,
+)
+from linli.members.services.tiers import (
+    gift_pack_claim,
+    group_create,
+    group_has_discount,
+    group_join,
+    group_leave,
+    tier_for,
+    tiers_evaluate,
 )
 from linli.members.services.tokens import api_token_create
 
@@ -30,7 +40,14 @@ __all__ = [
     "fee_payment_confirm",
     "fees_recognise",
     "founding_grant",
+    "gift_pack_claim",
+    "group_create",
+    "group_has_discount",
+    "group_join",
+    "group_leave",
     "marketing_set",
+    "member_close",
+    "member_export",
     "member_register",
     "member_verify_identity",
     "membership_apply",
@@ -40,4 +57,6 @@ __all__ = [
     "referral_qualify",
     "referrals_qualify_due",
     "sms_code_request",
+    "tier_for",
+    "tiers_evaluate",
 ]
