@@ -91,7 +91,7 @@ PEOPLE = (
 )
 
 # "module:function" called as function(community=...) for each demo community.
-DEMO_HOOKS = ("linli.ledger.demo:load_demo_ledger",)
+DEMO_HOOKS = ("linli.ledger.demo:load_demo_ledger", "linli.members.demo:load_demo_members")
 
 
 class Command(BaseCommand):
