@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("linli.ledger.urls")),
+    path("", include("linli.merchants.urls")),
     path("", include("linli.members.urls")),
     path("", include("linli.web.urls")),
 ]

@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.founding_grant": frozenset({OPERATOR}),
     "member.charter_publish": frozenset({OPERATOR}),
     "member.sms_console": frozenset({OPERATOR}),
+    "member.review": frozenset({OPERATOR}),  # B§1.1 admission review
 }
 
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from linli.merchants import views
+
+app_name = "merchants"
+urlpatterns = [
+    path("c/<slug:slug>/merchants/", views.public_merchants, name="public"),
+    path("c/<slug:slug>/merchants/apply/", views.apply, name="apply"),
+    path("c/<slug:slug>/merchants/committee/", views.committee, name="committee"),
+    path("c/<slug:slug>/merchants/console/", views.console, name="console"),
+]
