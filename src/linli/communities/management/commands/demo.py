@@ -91,7 +91,11 @@ PEOPLE = (
 )
 
 # "module:function" called as function(community=...) for each demo community.
-DEMO_HOOKS = ("linli.ledger.demo:load_demo_ledger", "linli.members.demo:load_demo_members")
+DEMO_HOOKS = (
+    "linli.ledger.demo:load_demo_ledger",
+    "linli.members.demo:load_demo_members",
+    "linli.merchants.demo:load_demo_merchants",
+)
 
 
 class Command(BaseCommand):
