@@ -54,6 +54,7 @@ TABLE = {
     "member.founding_grant": (True,  False, False, False, False),
     "member.charter_publish": (True, False, False, False, False),
     "member.sms_console":    (True,  False, False, False, False),
+    "member.review":         (True,  False, False, False, False),
 }  # fmt: skip
 ROLES = (OP, AUD, MEM, BOSS, CASH)
 CASES = [

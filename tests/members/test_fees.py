@@ -29,11 +29,18 @@ from tests.members.conftest import join, valid_id
 _ids = iter(range(100, 999))
 
 
-def verified(community, **extra):
+def verified(community, approve=True, **extra):
+    """A joined, real-name-verified member; admitted too where the policy reviews (B)."""
+    from linli.members.services import admission_apply, admission_decide
+
     member = join(community, **extra)
-    return member_verify_identity(
+    member = member_verify_identity(
         member=member, real_name="张三", id_number=valid_id(seq=f"{next(_ids)}"), consents=True
     )
+    if approve and policy_in_force(community=community).admission_review_required:
+        application = admission_apply(member=member, interests="", skills=[], willing_to_serve=True)
+        admission_decide(application=application, approve=True, reason="ok", actor=None)
+    return member
 
 
 def apply(member, plan="individual", now=None):

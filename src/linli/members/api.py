@@ -18,12 +18,23 @@ from linli.ledger.schemas import ID_MAX
 from linli.members import pii
 from linli.members import services as svc
 from linli.members.errors import NotAMember
-from linli.members.models import Charter, GiftPack, InterestGroup, Member, Membership, TierChange
+from linli.members.models import (
+    AdmissionApplication,
+    Charter,
+    GiftPack,
+    InterestGroup,
+    Member,
+    Membership,
+    TierChange,
+)
 from linli.members.notices import notice_text
 from linli.members.schemas import (
+    AdmissionIn,
+    AdmissionOut,
     ApplyIn,
     CharterIn,
     CharterOut,
+    DecisionIn,
     GiftIn,
     GiftOut,
     GroupIn,
@@ -373,3 +384,41 @@ def grant_founding(
     with audit_ip(_ip(request)):
         svc.founding_grant(member=member, reason=body.reason, actor=request.user)
     return {"ok": True}
+
+
+@router.post("/me/admission", response={201: AdmissionOut}, summary="Send the questionnaire")
+def send_admission(request: HttpRequest, body: AdmissionIn) -> tuple[int, AdmissionApplication]:
+    with audit_ip(_ip(request)):
+        return 201, svc.admission_apply(
+            member=_me(request),
+            interests=body.interests,
+            skills=body.skills,
+            willing_to_serve=body.willing_to_serve,
+        )
+
+
+@router.get(BASE + "/admissions", response=list[AdmissionOut], summary="Review queue")
+def review_queue(request: HttpRequest, slug: Slug) -> list[AdmissionApplication]:
+    community = _operator(request, slug, "member.review")
+    pending = AdmissionApplication.objects.filter(community=community, status="pending")
+    return list(pending.order_by("id")[:100])
+
+
+@router.post(
+    BASE + "/admissions/{application_id}/decision",
+    response=AdmissionOut,
+    summary="Approve or decline, with a reason",
+)
+def decide(
+    request: HttpRequest, slug: Slug, application_id: IdPath, body: DecisionIn
+) -> AdmissionApplication:
+    community = _operator(request, slug, "member.review")
+    application = AdmissionApplication.objects.filter(
+        community=community, pk=application_id
+    ).first()
+    if application is None:
+        raise NotFound()
+    with audit_ip(_ip(request)):
+        return svc.admission_decide(
+            application=application, approve=body.approve, reason=body.reason, actor=request.user
+        )

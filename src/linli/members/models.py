@@ -446,3 +446,44 @@ class GiftPack(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class AdmissionStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("not approved")
+
+
+class AdmissionApplication(models.Model):
+    """Preset B's admission review (B§1.1): a questionnaire and an operator's decision with
+    a reason. The skills feed the time-bank profile."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="admissions")
+    interests = models.CharField(max_length=500, blank=True)
+    skills = models.JSONField(default=list)
+    willing_to_serve = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=AdmissionStatus.choices, default=AdmissionStatus.PENDING
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status="pending"),
+                name="admission_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AdmissionStatus.values), name="admission_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"admission {self.pk}"

@@ -22,6 +22,7 @@ NOTICE_TEXTS = {
         "so no reward was posted."
     ),
     "referral_reversed": _("A referral reward was reversed because the fee was refunded."),
+    "admission_decided": _("Your application was reviewed (%(status)s): %(reason)s"),
     "marketing": _("%(text)s"),
 }
 

@@ -195,3 +195,26 @@ class GiftOut(Schema):
     store_name: str
     value_fen: int
     price_fen: int
+
+
+class AdmissionIn(Schema):
+    interests: Text500 = ""
+    skills: list[Annotated[str, Field(max_length=30), AfterValidator(_storable)]] = Field(
+        default_factory=list, max_length=20
+    )
+    willing_to_serve: bool = False
+
+
+class AdmissionOut(Schema):
+    id: int
+    member_id: int
+    interests: str
+    skills: list[str]
+    willing_to_serve: bool
+    status: str
+    reason: str
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]

@@ -55,14 +55,26 @@ def member_get_for_actor(*, actor: Any, community: Community, member_id: int) ->
 def membership_current(*, member: Member, today: date) -> Membership | None:
     """The running membership: the member's own, or their household's family package.
     A membership in its grace period still counts (status stays active until lapse)."""
-    own = Q(member=member)
-    if member.household_id is not None:
-        own |= Q(household_id=member.household_id, plan="family")
-    return (
-        Membership.objects.filter(own, status=MembershipStatus.ACTIVE, starts_on__lte=today)
+    running = Membership.objects.filter(status=MembershipStatus.ACTIVE, starts_on__lte=today)
+    own = running.filter(member=member).order_by("-ends_on").first()
+    if own is not None or member.household_id is None:
+        return own
+    family = (
+        running.filter(household_id=member.household_id, plan="family")
+        .select_related("policy")
         .order_by("-ends_on")
         .first()
     )
+    if family is None:
+        return None
+    # The package covers the payer and the household's earliest other members up to its size.
+    covered = list(
+        Member.objects.filter(household_id=member.household_id, closed_at__isnull=True)
+        .exclude(pk=family.member_id)
+        .order_by("id")
+        .values_list("id", flat=True)[: max(0, family.policy.family_package_max_members - 1)]
+    )
+    return family if member.id in covered else None
 
 
 def membership_open(*, member: Member) -> Membership | None:

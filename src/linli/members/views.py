@@ -12,13 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from linli.communities.audit import audit_ip
-from linli.communities.models import Building, Community
+from linli.communities.models import AuditEntry, Building, Community
 from linli.communities.permissions import has_permission
 from linli.communities.selectors import community_get, policy_in_force
 from linli.errors import DomainError
 from linli.members import pii
 from linli.members import services as svc
 from linli.members.models import (
+    AdmissionApplication,
     ConsoleSms,
     GroupMembership,
     InterestGroup,
@@ -168,6 +169,13 @@ def mine(request: HttpRequest) -> HttpResponse:
                     )
                 elif action == "marketing":
                     svc.marketing_set(member=member, opt_in=request.POST.get("opt_in") == "1")
+                elif action == "admission":
+                    svc.admission_apply(
+                        member=member,
+                        interests=request.POST.get("interests", ""),
+                        skills=request.POST.get("skills", "").replace("，", ",").split(",")[:21],
+                        willing_to_serve=request.POST.get("willing") == "on",
+                    )
                 elif action == "gift":
                     svc.gift_pack_claim(member=member, store_name=request.POST.get("store", ""))
                 elif action == "close" and request.POST.get("confirm") == "on":
@@ -252,10 +260,10 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
             community=community, pk=_int(request.POST.get("membership"))
         ).first()
         try:
-            if membership is None:
+            if membership is None and action in ("confirm", "refund"):
                 raise Http404
             with audit_ip(_ip(request)):
-                if action == "confirm":
+                if action == "confirm" and membership is not None:
                     svc.fee_payment_confirm(
                         membership=membership,
                         amount_fen=membership.fee_fen,
@@ -263,7 +271,19 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
                         idempotency_key=request.POST.get("key") or str(uuid.uuid4()),
                         actor=user,
                     )
-                elif action == "refund":
+                elif action in ("approve", "decline"):
+                    application = AdmissionApplication.objects.filter(
+                        community=community, pk=_int(request.POST.get("application"))
+                    ).first()
+                    if application is None:
+                        raise Http404
+                    svc.admission_decide(
+                        application=application,
+                        approve=action == "approve",
+                        reason=request.POST.get("reason", ""),
+                        actor=user,
+                    )
+                elif action == "refund" and membership is not None:
                     svc.membership_refund(
                         membership=membership, reason=request.POST.get("reason", ""), actor=user
                     )
@@ -295,6 +315,15 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
                 }
                 for m in active
             ],
+            "reviews": AdmissionApplication.objects.filter(community=community, status="pending")
+            .select_related("member")
+            .order_by("id")[:50]
+            if can_operate
+            else [],
+            "audit": AuditEntry.objects.filter(
+                community=community,
+                action__regex=r"^(member|membership|referral|admission|charter)\.",
+            ).order_by("-id")[:20],
             "console": ConsoleSms.objects.filter(community=community).order_by("-id")[:CONSOLE_ROWS]
             if can_operate
             else [],

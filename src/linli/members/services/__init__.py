@@ -1,5 +1,6 @@
 """Every write of the members app (one function per use case, keyword-only arguments)."""
 
+from linli.members.services.admission import admission_apply, admission_decide, member_skills
 from linli.members.services.fees import (
     charter_publish,
     entitlement_consume,
@@ -34,6 +35,8 @@ from linli.members.services.tiers import (
 from linli.members.services.tokens import api_token_create
 
 __all__ = [
+    "admission_apply",
+    "admission_decide",
     "api_token_create",
     "charter_publish",
     "entitlement_consume",
@@ -49,6 +52,7 @@ __all__ = [
     "member_close",
     "member_export",
     "member_register",
+    "member_skills",
     "member_verify_identity",
     "membership_apply",
     "membership_refund",

@@ -35,6 +35,7 @@ from linli.members.models import (
     MembershipStatus,
 )
 from linli.members.notices import notice_send
+from linli.members.services.admission import AdmissionRequired, admission_is_approved
 
 RENEWAL_WINDOW_DAYS = 60  # a renewal may be paid this long before the current year ends
 RENEWAL_REMINDER_DAYS = 30
@@ -133,12 +134,14 @@ def membership_apply(
     community = member.community
     if member.verified_at is None:
         raise errors.IdentityNotVerified()
+    policy = policy_in_force(community=community, at=now)
+    if policy.admission_review_required and not admission_is_approved(member=member):
+        raise AdmissionRequired()
     charter = charter_current(community=community)
     if not accepts_charter:
         raise errors.ConsentRequired(_("Please read and accept the member charter."))
     if charter.version != charter_version:
         raise errors.CharterOutdated()
-    policy = policy_in_force(community=community, at=now)
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
         plan, fee_fen = _fee_and_plan(
