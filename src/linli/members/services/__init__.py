@@ -19,12 +19,14 @@ from linli.members.services.joining import (
 )
 from linli.members.services.privacy import member_close, member_export
 from linli.members.services.referrals import (
+    merchant_referral_reward,
     referral_bind,
     referral_qualify,
     referrals_qualify_due,
 )
 from linli.members.services.tiers import (
     gift_pack_claim,
+    gold_spend_reward,
     group_create,
     group_has_discount,
     group_join,
@@ -44,6 +46,7 @@ __all__ = [
     "fees_recognise",
     "founding_grant",
     "gift_pack_claim",
+    "gold_spend_reward",
     "group_create",
     "group_has_discount",
     "group_join",
@@ -57,6 +60,7 @@ __all__ = [
     "membership_apply",
     "membership_refund",
     "memberships_expire",
+    "merchant_referral_reward",
     "referral_bind",
     "referral_qualify",
     "referrals_qualify_due",

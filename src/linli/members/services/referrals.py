@@ -197,3 +197,35 @@ def referrals_qualify_due(*, community: Community, now: datetime | None = None) 
         if kept and referral_qualify(referee=referral.referee, reason=QUALIFY_FEE_KEPT, now=now):
             count += 1
     return count
+
+
+def merchant_referral_reward(
+    *, referrer: Member, merchant_ref: str, actor: Any = None, now: datetime | None = None
+) -> int:
+    """B§1.2: points to the member who introduced an admitted merchant (the merchants app
+    calls this on admission). One reward per merchant (the key), none if the policy has 0.
+    Returns the points posted (0 when off or replayed)."""
+    now = now or timezone.now()
+    community = referrer.community
+    policy = policy_in_force(community=community, at=now)
+    points = policy.merchant_referral_reward_points
+    if points == 0 or referrer.closed_at is not None:
+        return 0
+    wallet = account_open(
+        community=community,
+        kind=AccountKind.MEMBER_WALLET,
+        asset="PTS",
+        owner_type="member",
+        owner_id=referrer.id,
+    )
+    source = chart_ensure(community=community)[(AccountKind.ISSUANCE, "PTS")]
+    posted = journal_post(
+        community=community,
+        code="member.merchant_referral",
+        legs=[Leg(source.id, wallet.id, points)],
+        idempotency_key=f"merchant-referral:{merchant_ref}",
+        actor=actor,
+        policy=policy,
+        memo=f"merchant {merchant_ref} introduced by member {referrer.id}",
+    )
+    return 0 if posted.replayed else points

@@ -193,3 +193,41 @@ def gift_pack_claim(*, member: Member, store_name: str, actor: Any = None) -> Gi
     except IntegrityError:
         raise GiftTaken(_("Your household has already claimed its gift pack.")) from None
     return gift
+
+
+def gold_spend_reward(*, buyer: Member, spend_fen: int, sale_ref: str, actor: Any = None) -> int:
+    """A§3.2: a gold (or diamond) member earns `gold_team_spend_bp` of their *direct*
+    referees' spend as time coins (never deeper). Commerce calls this per sale once it is
+    past the return window. Returns the TIME units posted (scale 2: 100 = 1 coin)."""
+    from linli.ledger.models import AccountKind
+    from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
+
+    if spend_fen <= 0:
+        raise InvalidTierInput(_("The spend must be positive."))
+    referral = Referral.objects.select_related("referrer").filter(referee=buyer).first()
+    if referral is None or referral.referrer.tier not in (Tier.GOLD, Tier.DIAMOND):
+        return 0
+    community = buyer.community
+    policy = policy_in_force(community=community)
+    # value in fen → coins at the policy's coin value → TIME units (1 coin = 100 units)
+    units = spend_fen * policy.gold_team_spend_bp * 100 // (10_000 * policy.coin_value_fen)
+    if units == 0:
+        return 0
+    wallet = account_open(
+        community=community,
+        kind=AccountKind.MEMBER_WALLET,
+        asset="TIME",
+        owner_type="member",
+        owner_id=referral.referrer_id,
+    )
+    source = chart_ensure(community=community)[(AccountKind.ISSUANCE, "TIME")]
+    posted = journal_post(
+        community=community,
+        code="member.gold_spend_reward",
+        legs=[Leg(source.id, wallet.id, units)],
+        idempotency_key=f"gold-spend:{sale_ref}",
+        actor=actor,
+        policy=policy,
+        memo=f"sale {sale_ref}",
+    )
+    return 0 if posted.replayed else units

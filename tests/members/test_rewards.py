@@ -1,0 +1,39 @@
+"""Rewards other apps trigger: merchant introductions (B) and gold members' 2% (A)."""
+
+from linli.communities.selectors import policy_in_force
+from linli.ledger.models import Account, AccountKind
+from linli.ledger.selectors import account_balances
+from linli.members.models import Member, Tier
+from linli.members.services import gold_spend_reward, merchant_referral_reward
+from tests.members.conftest import join
+
+
+def _wallet(member, asset):
+    account = Account.objects.filter(
+        kind=AccountKind.MEMBER_WALLET, owner_id=member.id, asset_id=asset
+    ).first()
+    return 0 if account is None else account_balances(account=account).posted
+
+
+def test_merchant_introduction_rewards_points_once(community_b, community):
+    member = join(community_b)
+    points = policy_in_force(community=community_b).merchant_referral_reward_points
+    assert merchant_referral_reward(referrer=member, merchant_ref="m1") == points
+    assert merchant_referral_reward(referrer=member, merchant_ref="m1") == 0
+    assert _wallet(member, "PTS") == points
+    assert merchant_referral_reward(referrer=join(community), merchant_ref="m2") == 0  # A: off
+
+
+def test_gold_earns_on_direct_referees_only(community):
+    policy = policy_in_force(community=community)
+    gold = join(community)
+    Member.objects.filter(pk=gold.pk).update(tier=Tier.GOLD)
+    child = join(community, referral_code=gold.referral_code)
+    grandchild = join(community, referral_code=child.referral_code)
+    spend = 10_000  # 100 yuan
+    expected = spend * policy.gold_team_spend_bp * 100 // (10_000 * policy.coin_value_fen)
+    assert expected > 0
+    assert gold_spend_reward(buyer=child, spend_fen=spend, sale_ref="s1") == expected
+    assert gold_spend_reward(buyer=child, spend_fen=spend, sale_ref="s1") == 0  # replay
+    assert gold_spend_reward(buyer=grandchild, spend_fen=spend, sale_ref="s2") == 0  # one level
+    assert _wallet(gold, "TIME") == expected
