@@ -307,3 +307,128 @@ class Violation(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class MonthlyOffer(models.Model):
+    """The member offer a merchant publishes each month (A§2.1: worth 1–3 % of revenue)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="offers")
+    month = models.DateField(_("month"))  # the first day of the month
+    title = models.CharField(_("offer"), max_length=100)
+    description = models.CharField(_("details"), max_length=500, blank=True)
+    value_fen = models.PositiveBigIntegerField(_("estimated value to members (fen)"))
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month", "merchant_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "month"], name="offer_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="offer_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MerchantDay(models.Model):
+    """The merchant-day rota (A§5 商家日轮值: e.g. Wednesday = supermarket day)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    weekday = models.PositiveSmallIntegerField(_("weekday"))  # 0 = Monday … 6 = Sunday
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="+")
+    joint_offer = models.CharField(_("joint offer"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["community_id", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "weekday"], name="merchant_day_unique"),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="merchant_day_weekday"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday}:{self.industry_id}"
+
+
+class DutyReminder(models.Model):
+    """A weekly reminder of a duty not yet met (shown on the merchant's dashboard)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="reminders")
+    week = models.DateField()  # the Monday of the ISO week
+    kind = models.CharField(max_length=20)  # "referrals" | "offer" | "offer_short"
+    detail = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "week", "kind"], name="duty_reminder_once_a_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}:{self.week}:{self.kind}"
+
+
+class QuarterlyScore(models.Model):
+    """One merchant's score in a closed quarter (A§6.1 季度评分, 末位淘汰)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="scores")
+    quarter = models.CharField(max_length=7)  # "2026Q3"
+    score = models.IntegerField()
+    rank = models.PositiveIntegerField()  # 1 = best
+    components = models.JSONField(default=dict)
+    marked_for_replacement = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["quarter", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "quarter"], name="score_once_a_quarter"),
+            models.UniqueConstraint(
+                fields=["community", "quarter", "rank"], name="score_rank_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} #{self.rank}"
+
+
+class HearingStatus(models.TextChoices):
+    OPEN = "open", _("to be heard")
+    KEPT = "kept", _("merchant kept")
+    REPLACED = "replaced", _("merchant replaced")
+
+
+class Hearing(models.Model):
+    """A hearing before a merchant is put out (A§6.1 bottom 20 %, B§3.2 red list)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="hearings")
+    reason = models.CharField(max_length=20)  # "quarterly_bottom" | "red_list"
+    quarter = models.CharField(max_length=7, blank=True)
+    status = models.CharField(
+        max_length=10, choices=HearingStatus.choices, default=HearingStatus.OPEN
+    )
+    decision_note = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "reason", "quarter"], name="hearing_once_per_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"hearing {self.pk}"

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from linli.merchants.duties import duty_reminders
 from linli.merchants.services import merchant_fees_recognise
 from linli.merchants.trust import deposits_enforce, red_list_review
 
@@ -23,3 +24,9 @@ def enforce_deposit_top_ups() -> int:
 def review_red_list() -> int:
     """Daily: red-list merchants above the complaint-rate line (B§3.2)."""
     return red_list_review()
+
+
+@db_periodic_task(crontab(minute="0", hour="9", day_of_week="1"))
+def remind_merchant_duties() -> int:
+    """Mondays: remind merchants of unmet duties (offer, referrals) this month."""
+    return duty_reminders()
