@@ -1,1 +1,170 @@
-"""Alliance commerce (消费核销): member cards, sales, coupons, bundles, group buys (SPEC 4)."""
+"""Alliance commerce (消费核销): member cards, sales, refunds, flash sales (SPEC capability 4).
+
+Money lives in the ledger only; these rows say *why* a journal exists (which sale, which
+clerk, which till) and carry the limits the ledger cannot know (card steps, stock).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.communities.models import Community, PolicyVersion
+from linli.members.models import Member
+from linli.merchants.models import Merchant
+
+
+class MemberCard(models.Model):
+    """A member's card: the secret behind the rotating code (stored encrypted) and, for
+    members without a smartphone, a printed card number with a hashed PIN."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="card")
+    # 8 random digits inside every rotating code: which card, not who (no personal data).
+    code_id = models.CharField(max_length=8, unique=True)
+    secret_cipher = models.TextField()
+    # The last 30-second step whose code was used: a code of this step or older is a replay.
+    last_step = models.BigIntegerField(default=0)
+    card_number = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    pin_hash = models.CharField(max_length=128, blank=True, default="")
+    pin_failures = models.PositiveSmallIntegerField(default=0)
+    pin_failed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member card")
+        verbose_name_plural = _("member cards")
+
+    def __str__(self) -> str:
+        return f"card {self.code_id}"
+
+
+class SaleSource(models.TextChoices):
+    POS = "pos", _("till")
+    MOBILE = "mobile", _("clerk's phone")
+    BACKOFFICE = "backoffice", _("back office")
+    KIOSK = "kiosk", _("kiosk")
+
+
+class SaleStatus(models.TextChoices):
+    CONSUMED = "consumed", _("recorded")
+    PARTLY_REFUNDED = "partly_refunded", _("partly refunded")
+    UNDONE = "undone", _("undone")
+    REFUNDED = "refunded", _("refunded")
+
+
+class AuthMethod(models.TextChoices):
+    CODE = "code", _("member code")
+    PIN = "pin", _("card number and PIN")
+
+
+class Sale(models.Model):
+    """One 核销: the member, the till, and the one ledger journal that posted every leg."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="sales")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="purchases")
+    request_no = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=SaleStatus.choices)
+    amount_fen = models.PositiveBigIntegerField()
+    cash_fen = models.PositiveBigIntegerField()
+    coin_units = models.PositiveBigIntegerField(default=0)
+    points = models.PositiveBigIntegerField(default=0)
+    refunded_fen = models.PositiveBigIntegerField(default=0)
+    legs = models.JSONField(default=list)  # what was posted, leg by leg, with its reason
+    journal_id = models.UUIDField(unique=True)
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=12, choices=SaleSource.choices)
+    auth_method = models.CharField(max_length=4, choices=AuthMethod.choices)
+    card_step = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "request_no"], name="sale_request_once"),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=F("amount_fen")), name="sale_refund_le_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_fen__lte=F("amount_fen")), name="sale_cash_le_amount"
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "created_at"], name="sale_member_day_idx")]
+
+    def __str__(self) -> str:
+        return f"sale {self.request_no}"
+
+
+class RefundKind(models.TextChoices):
+    UNDO = "undo", _("undo")
+    REFUND = "refund", _("refund")
+
+
+class SaleRefund(models.Model):
+    """An undo or a (partial) refund: a new journal referencing the sale's journal."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="refunds")
+    request_no = models.CharField(max_length=64)
+    kind = models.CharField(max_length=8, choices=RefundKind.choices)
+    amount_fen = models.PositiveBigIntegerField()
+    legs = models.JSONField(default=list)
+    journal_id = models.UUIDField(unique=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=12, choices=SaleSource.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sale", "request_no"], name="refund_request_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.request_no}"
+
+
+class FlashSale(models.Model):
+    """积分秒杀: an item for points with a stock counter that can never pass the stock."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="flash_sales")
+    title = models.CharField(_("title"), max_length=100)
+    price_points = models.PositiveBigIntegerField(_("price (points)"))
+    stock = models.PositiveIntegerField(_("stock"))
+    sold = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("flash sale")
+        verbose_name_plural = _("flash sales")
+        constraints = [
+            models.CheckConstraint(condition=Q(sold__lte=F("stock")), name="flash_never_oversold"),
+            models.CheckConstraint(condition=Q(price_points__gt=0), name="flash_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FlashOrder(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    flash_sale = models.ForeignKey(FlashSale, on_delete=models.PROTECT, related_name="orders")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    journal_id = models.UUIDField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["flash_sale", "member"], name="flash_one_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.id}"

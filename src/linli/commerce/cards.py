@@ -1,0 +1,176 @@
+"""The member card: a rotating numeric code and, without a smartphone, card number + PIN.
+
+Code layout (research/china-ecosystem.md §3.2), 18 digits, pure numeric so a barcode gun
+reads it and a cashier can type it:
+
+    88 | 8-digit card id | 8-digit one-time code
+
+The prefix 88 can never be a WeChat (10–15), Alipay (25–30) or UnionPay (62) pay code,
+so a till that routes scanned codes by prefix cannot confuse them. The one-time code is
+RFC 4226 dynamic truncation of HMAC-SHA256(card secret, 30-second step) — TOTP with a
+longer digest. ±1 step is accepted for clock skew. A code is single use: the card keeps
+the last step used, and only a later step is accepted (an atomic conditional UPDATE), so
+a screenshot of a used code, or of an older one, is refused.
+
+Printed cards: "89" + 10 random digits, with a 6-digit PIN stored as a Django password
+hash; wrong PINs and PIN sales are capped per day.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from linli.commerce import errors
+from linli.commerce.models import AuthMethod, MemberCard, Sale
+from linli.members import pii
+from linli.members.models import Member
+
+CODE_PREFIX = "88"
+CARD_PREFIX = "89"
+CODE_LENGTH = 18
+CARD_NUMBER_LENGTH = 12
+STEP_SECONDS = 30
+ACCEPTED_SKEW_STEPS = 1
+OTP_DIGITS = 8
+PIN_DIGITS = 6
+PIN_FAILURES_PER_DAY = 5
+PIN_SALES_PER_DAY = 5
+# Prefixes of other wallets' pay codes (china-ecosystem.md §3.2): refused with a clear reason.
+PAY_CODE_PREFIXES = ("10", "11", "12", "13", "14", "15", "25", "26", "27", "28", "29", "30", "62")
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    card: MemberCard
+    method: str  # AuthMethod
+    step: int | None  # the rotating code's step; None for card + PIN
+
+
+def step_at(moment: datetime) -> int:
+    return int(moment.timestamp()) // STEP_SECONDS
+
+
+def _secret(card: MemberCard) -> bytes:
+    return base64.b64decode(pii.decrypt(card.secret_cipher))
+
+
+def one_time_code(secret: bytes, step: int) -> str:
+    digest = hmac.new(secret, step.to_bytes(8, "big"), hashlib.sha256).digest()
+    offset = digest[-1] & 0x0F
+    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{number % 10**OTP_DIGITS:0{OTP_DIGITS}d}"
+
+
+def card_ensure(*, member: Member) -> MemberCard:
+    """The member's card, created on first use with a fresh secret (stored encrypted)."""
+    found = MemberCard.objects.filter(member=member).first()
+    if found is not None:
+        return found
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return MemberCard.objects.create(
+                    community_id=member.community_id,
+                    member=member,
+                    code_id=f"{secrets.randbelow(10**8):08d}",
+                    secret_cipher=pii.encrypt(base64.b64encode(secrets.token_bytes(20)).decode()),
+                )
+        except IntegrityError:
+            found = MemberCard.objects.filter(member=member).first()
+            if found is not None:
+                return found
+    raise errors.MemberInactive()
+
+
+def member_code(*, card: MemberCard, now: datetime | None = None) -> str:
+    """The code the member's phone shows now (refreshes every 30 s)."""
+    step = step_at(now or timezone.now())
+    return CODE_PREFIX + card.code_id + one_time_code(_secret(card), step)
+
+
+def printed_card_issue(*, member: Member) -> tuple[str, str]:
+    """A printed card for a member without a smartphone: (card number, PIN), shown once."""
+    card = card_ensure(member=member)
+    pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
+    for _attempt in range(10):
+        number = CARD_PREFIX + f"{secrets.randbelow(10**10):010d}"
+        try:
+            with transaction.atomic():
+                MemberCard.objects.filter(id=card.id).update(
+                    card_number=number, pin_hash=make_password(pin), pin_failures=0
+                )
+            return number, pin
+        except IntegrityError:
+            continue
+    raise errors.MemberInactive()
+
+
+def card_check(*, community_id: int, code: str, pin: str = "", now: datetime) -> CardCheck:
+    """Who a typed or scanned code belongs to, without using it up (prepare)."""
+    code = "".join(code.split()) if isinstance(code, str) else ""
+    if not code.isdigit():
+        raise errors.CodeMalformed()
+    if code.startswith(CARD_PREFIX) and len(code) == CARD_NUMBER_LENGTH:
+        return _pin_check(community_id=community_id, number=code, pin=pin, now=now)
+    if not (code.startswith(CODE_PREFIX) and len(code) == CODE_LENGTH):
+        if code.startswith(PAY_CODE_PREFIXES):
+            raise errors.PayCodeNotMemberCode()
+        raise errors.CodeMalformed()
+    card = (
+        MemberCard.objects.filter(community_id=community_id, code_id=code[2:10])
+        .select_related("member")
+        .first()
+    )
+    if card is None:
+        raise errors.CodeInvalid()
+    secret, given, current = _secret(card), code[10:], step_at(now)
+    for step in range(current - ACCEPTED_SKEW_STEPS, current + ACCEPTED_SKEW_STEPS + 1):
+        if hmac.compare_digest(one_time_code(secret, step), given):
+            if step <= card.last_step:
+                raise errors.CodeUsed()
+            return CardCheck(card=card, method=AuthMethod.CODE, step=step)
+    raise errors.CodeInvalid()
+
+
+def _pin_check(*, community_id: int, number: str, pin: str, now: datetime) -> CardCheck:
+    card = (
+        MemberCard.objects.filter(community_id=community_id, card_number=number)
+        .select_related("member")
+        .first()
+    )
+    if card is None or not card.pin_hash:
+        raise errors.PinWrong()
+    today = timezone.localdate(now)
+    failures = card.pin_failures if card.pin_failed_on == today else 0
+    if failures >= PIN_FAILURES_PER_DAY:
+        raise errors.PinLocked()
+    if not (isinstance(pin, str) and pin.isdigit() and check_password(pin, card.pin_hash)):
+        # Counted outside the caller's transaction would be better; a refused sale rolls
+        # nothing else back, so the count sticks.
+        MemberCard.objects.filter(id=card.id).update(pin_failures=failures + 1, pin_failed_on=today)
+        raise errors.PinWrong()
+    used_today = Sale.objects.filter(
+        member_id=card.member_id, auth_method=AuthMethod.PIN, created_at__date=today
+    ).count()
+    if used_today >= PIN_SALES_PER_DAY:
+        raise errors.PinDailyCap(limit=PIN_SALES_PER_DAY)
+    return CardCheck(card=card, method=AuthMethod.PIN, step=None)
+
+
+def card_use(*, check: CardCheck) -> None:
+    """Use the code up (inside the sale's transaction): only a later step than the last
+    one used is accepted, so two tills racing with one code cannot both win."""
+    if check.step is None:
+        return
+    used = MemberCard.objects.filter(id=check.card.id, last_step__lt=check.step).update(
+        last_step=check.step
+    )
+    if used != 1:
+        raise errors.CodeUsed()

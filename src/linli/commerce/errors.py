@@ -1,0 +1,113 @@
+"""Refusals at the till: each a stable code a cashier can read (SPEC "Fraud and limits")."""
+
+from django.utils.translation import gettext_lazy as _
+
+from linli.errors import DomainError
+
+
+class CodeMalformed(DomainError):
+    code = "member_code_malformed"
+    status = 400
+    message = _("This is not a Linli member code. Scan or type the code on the member's card.")
+
+
+class PayCodeNotMemberCode(DomainError):
+    code = "pay_code_not_member_code"
+    status = 400
+    message = _("This is a WeChat, Alipay or UnionPay payment code, not a Linli member code.")
+
+
+class CodeInvalid(DomainError):
+    code = "member_code_invalid"
+    status = 400
+    message = _("The member code is wrong or has expired. Ask the member to refresh it.")
+
+
+class CodeUsed(DomainError):
+    code = "member_code_used"
+    status = 409
+    message = _("This member code has already been used. Ask the member to refresh it.")
+
+
+class PinWrong(DomainError):
+    code = "card_pin_wrong"
+    status = 400
+    message = _("The card number or PIN is wrong.")
+
+
+class PinLocked(DomainError):
+    code = "card_pin_locked"
+    status = 429
+    message = _("Too many wrong PINs today. The card works again tomorrow.")
+
+
+class PinDailyCap(DomainError):
+    code = "card_pin_daily_cap"
+    status = 429
+    message = _("This card has reached today's limit of %(limit)s sales by card and PIN.")
+
+
+class MemberInactive(DomainError):
+    code = "member_inactive"
+    status = 409
+    message = _("This member's card is not active.")
+
+
+class MerchantCannotSell(DomainError):
+    code = "merchant_cannot_sell"
+    status = 409
+    message = _("This shop cannot record sales now.")
+
+
+class SelfDealing(DomainError):
+    code = "self_dealing"
+    status = 409
+    message = _("Staff cannot record sales to themselves at their own shop.")
+
+
+class AmountInvalid(DomainError):
+    code = "sale_amount_invalid"
+    status = 400
+    message = _("Enter an amount between 0.01 and %(max)s yuan.")
+
+
+class MixInvalid(DomainError):
+    code = "payment_mix_invalid"
+    status = 400
+    message = _("Coins and points pay more than the amount, or not in whole units.")
+
+
+class PointsCapReached(DomainError):
+    code = "points_daily_cap"
+    status = 409
+    message = _("The member can redeem at most %(cap)s points a day; %(left)s left today.")
+
+
+class RequestConflict(DomainError):
+    code = "request_no_conflict"
+    status = 409
+    message = _("This request number was already used for a different sale.")
+
+
+class UndoNotAllowed(DomainError):
+    code = "undo_not_allowed"
+    status = 409
+    message = _("This sale can no longer be undone: %(reason)s")
+
+
+class RefundInvalid(DomainError):
+    code = "refund_invalid"
+    status = 400
+    message = _("A refund must be between 0.01 yuan and what is left of the sale.")
+
+
+class SoldOut(DomainError):
+    code = "sold_out"
+    status = 409
+    message = _("Sold out.")
+
+
+class AlreadyBought(DomainError):
+    code = "flash_already_bought"
+    status = 409
+    message = _("You already bought this item.")

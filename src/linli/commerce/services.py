@@ -1,0 +1,512 @@
+"""核销 in three verbs — prepare → consume(request_no) → undo(request_no) — plus partial
+refunds and flash sales (SPEC capability 4; the leg rule is in `legs.py`)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from linli.commerce import cards, errors
+from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
+from linli.commerce.models import (
+    FlashOrder,
+    FlashSale,
+    RefundKind,
+    Sale,
+    SaleRefund,
+    SaleSource,
+    SaleStatus,
+)
+from linli.communities.models import Community, PolicyVersion
+from linli.communities.selectors import policy_in_force
+from linli.ledger.models import Account, AccountKind
+from linli.ledger.selectors import account_balances
+from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
+from linli.members.models import Member, Referral, ReferralStatus, Tier
+from linli.merchants.models import SEAT_HOLDING, Merchant, MerchantStaff, MerchantStatus
+
+MAX_SALE_FEN = 10_000_000  # 100 000 CNY: a neighbourhood till, not a car dealer
+UNDO_WINDOW = timedelta(minutes=30)  # the clerk's own correction; later it is a refund
+MAX_REQUEST_NO = 64
+GOLD_TIERS = (Tier.GOLD, Tier.DIAMOND)
+_ASSETS = ("CNY", "TIME", "PTS")
+
+
+@dataclass
+class Preview:
+    """What the cashier sees before confirming (the merchant sees a masked name and tier)."""
+
+    member: Member
+    masked_name: str
+    tier: str
+    amount_fen: int
+    cash_fen: int
+    coin_units: int
+    points: int
+    legs: list[PlannedLeg]
+    policy: PolicyVersion
+    check: cards.CardCheck
+    notes: list[str] = field(default_factory=list)
+
+
+def masked_name(name: str) -> str:
+    return (name[:1] + "**") if name else "**"
+
+
+def _member_wallet(member: Member, asset: str) -> Account:
+    return account_open(
+        community=member.community,
+        kind=AccountKind.MEMBER_WALLET,
+        asset=asset,
+        owner_type="member",
+        owner_id=member.id,
+    )
+
+
+def _merchant_account(merchant: Merchant, asset: str) -> Account:
+    return account_open(
+        community=merchant.community,
+        kind=AccountKind.MERCHANT,
+        asset=asset,
+        owner_type="merchant",
+        owner_id=merchant.id,
+    )
+
+
+def _referrers(member: Member, merchant: Merchant) -> tuple[Merchant | None, Member | None]:
+    """The merchant whose owner referred the member (not the selling one), and the direct
+    referrer if gold or better (members.Referral: one level, bound at registration)."""
+    referral = (
+        Referral.objects.filter(referee=member)
+        .exclude(status__in=[ReferralStatus.VOID, ReferralStatus.REVERSED])
+        .select_related("referrer")
+        .first()
+    )
+    if referral is None:
+        return None, None
+    referrer = referral.referrer
+    shop = (
+        Merchant.objects.filter(
+            community_id=member.community_id, owner_id=referrer.user_id, status__in=SEAT_HOLDING
+        )
+        .exclude(id=merchant.id)
+        .first()
+    )
+    gold = referrer if referrer.tier in GOLD_TIERS and referrer.closed_at is None else None
+    return shop, gold
+
+
+def _units_value(
+    *, policy: PolicyVersion, amount_fen: int, coin_units: int, points: int
+) -> tuple[int, int]:
+    """(coins value, points value) in fen; whole units only, together at most the amount."""
+    coins_fen_x100 = coin_units * policy.coin_value_fen
+    if coins_fen_x100 % 100:
+        raise errors.MixInvalid()
+    coins_fen, points_fen = coins_fen_x100 // 100, points * policy.point_value_fen
+    if coins_fen + points_fen > amount_fen:
+        raise errors.MixInvalid()
+    return coins_fen, points_fen
+
+
+def _points_left_today(member: Member, policy: PolicyVersion, now: datetime) -> int | None:
+    cap = policy.daily_redemption_cap_points
+    if cap is None:
+        return None
+    used = (
+        Sale.objects.filter(member=member, created_at__date=timezone.localdate(now))
+        .exclude(status=SaleStatus.UNDONE)
+        .aggregate(total=Sum("points"))["total"]
+        or 0
+    )
+    return max(0, cap - used)
+
+
+def _check_parties(*, merchant: Merchant, member: Member) -> None:
+    if merchant.status != MerchantStatus.ACTIVE:
+        raise errors.MerchantCannotSell()
+    if member.closed_at is not None or member.community_id != merchant.community_id:
+        raise errors.MemberInactive()
+    if (
+        merchant.owner_id == member.user_id
+        or MerchantStaff.objects.filter(
+            merchant=merchant, user_id=member.user_id, is_active=True
+        ).exists()
+    ):
+        raise errors.SelfDealing()
+
+
+def _checked_input(amount_fen: Any, coin_units: Any, points: Any) -> tuple[int, int, int]:
+    values = (amount_fen, coin_units, points)
+    if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values):
+        raise errors.AmountInvalid(max=MAX_SALE_FEN // 100)
+    if not 1 <= amount_fen <= MAX_SALE_FEN:
+        raise errors.AmountInvalid(max=MAX_SALE_FEN // 100)
+    return amount_fen, coin_units, points
+
+
+def sale_prepare(
+    *,
+    merchant: Merchant,
+    code: str,
+    amount_fen: int,
+    coin_units: int = 0,
+    points: int = 0,
+    pin: str = "",
+    now: datetime | None = None,
+) -> Preview:
+    """核销 step 1 (SPEC "核销 in three verbs"): who (masked), what applies, totals — nothing
+    is written and the code is not used up."""
+    now = now or timezone.now()
+    amount_fen, coin_units, points = _checked_input(amount_fen, coin_units, points)
+    check = cards.card_check(community_id=merchant.community_id, code=code, pin=pin, now=now)
+    member = check.card.member
+    _check_parties(merchant=merchant, member=member)
+    policy = policy_in_force(community=merchant.community, at=now)
+    coins_fen, points_fen = _units_value(
+        policy=policy, amount_fen=amount_fen, coin_units=coin_units, points=points
+    )
+    left = _points_left_today(member, policy, now)
+    if points and left is not None and points > left:
+        raise errors.PointsCapReached(cap=policy.daily_redemption_cap_points, left=left)
+    cash_fen = amount_fen - coins_fen - points_fen
+    legs = _plan(merchant, member, policy, amount_fen, cash_fen, coin_units, points)
+    return Preview(
+        member=member,
+        masked_name=masked_name(member.display_name),
+        tier=member.tier,
+        amount_fen=amount_fen,
+        cash_fen=cash_fen,
+        coin_units=coin_units,
+        points=points,
+        legs=legs,
+        policy=policy,
+        check=check,
+    )
+
+
+def _plan(
+    merchant: Merchant,
+    member: Member,
+    policy: PolicyVersion,
+    amount_fen: int,
+    cash_fen: int,
+    coin_units: int,
+    points: int,
+) -> list[PlannedLeg]:
+    chart = chart_ensure(community=merchant.community)
+    shop, gold = _referrers(member, merchant)
+    rates = Rates(
+        commission_bp=policy.commission_min_bp,
+        fund_bp=policy.community_fund_sale_bp,
+        rebate_bp=policy.cross_referral_rebate_bp if shop is not None else 0,
+        reward_bp=policy.spend_reward_bp,
+        gold_bp=policy.gold_team_spend_bp if gold is not None else 0,
+    )
+    parts = []
+    for asset, units, source in (
+        ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id),
+        ("TIME", coin_units, None),
+        ("PTS", points, None),
+    ):
+        if units <= 0:
+            continue
+        parts.append(
+            PaymentPart(
+                asset=asset,
+                units=units,
+                source_account_id=source or _member_wallet(member, asset).id,
+                merchant_account_id=_merchant_account(merchant, asset).id,
+                platform_account_id=chart[(AccountKind.PLATFORM_REVENUE, asset)].id,
+                fund_account_id=chart[(AccountKind.COMMUNITY_FUND, asset)].id,
+                rebate_account_id=(
+                    _merchant_account(shop, asset).id
+                    if shop is not None and rates.rebate_bp
+                    else None
+                ),
+            )
+        )
+    reward_asset = policy.spend_reward_asset
+    reward = Reward(
+        asset=reward_asset,
+        issuance_account_id=chart[(AccountKind.ISSUANCE, reward_asset)].id,
+        member_account_id=_member_wallet(member, reward_asset).id,
+        gold_account_id=(
+            _member_wallet(gold, reward_asset).id if gold is not None and rates.gold_bp else None
+        ),
+    )
+    return sale_legs(amount_fen=amount_fen, parts=parts, reward=reward, rates=rates)
+
+
+def sale_consume(
+    *,
+    merchant: Merchant,
+    clerk: Any,
+    request_no: str,
+    code: str,
+    amount_fen: int,
+    coin_units: int = 0,
+    points: int = 0,
+    pin: str = "",
+    source: str = SaleSource.POS,
+    now: datetime | None = None,
+) -> tuple[Sale, bool]:
+    """核销 step 2: use the code up and post ONE journal with every leg. A retry with the
+    same request_no returns the first sale (and `True` for "replayed")."""
+    request_no = _request_no(request_no)
+    if source not in SaleSource.values:
+        source = SaleSource.POS
+    existing = Sale.objects.filter(merchant=merchant, request_no=request_no).first()
+    if existing is not None:
+        return _replayed(existing, amount_fen, coin_units, points), True
+    now = now or timezone.now()
+    preview = sale_prepare(
+        merchant=merchant,
+        code=code,
+        amount_fen=amount_fen,
+        coin_units=coin_units,
+        points=points,
+        pin=pin,
+        now=now,
+    )
+    try:
+        with transaction.atomic():
+            cards.card_use(check=preview.check)
+            posted = journal_post(
+                community=merchant.community,
+                code="sale",
+                legs=[Leg(g.debit_account_id, g.credit_account_id, g.amount) for g in preview.legs],
+                idempotency_key=f"sale:{merchant.id}:{request_no}",
+                actor=clerk,
+                policy=preview.policy,
+                memo=f"sale {request_no}"[:200],
+            )
+            sale = Sale.objects.create(
+                community_id=merchant.community_id,
+                merchant=merchant,
+                member=preview.member,
+                request_no=request_no,
+                status=SaleStatus.CONSUMED,
+                amount_fen=preview.amount_fen,
+                cash_fen=preview.cash_fen,
+                coin_units=preview.coin_units,
+                points=preview.points,
+                legs=[g.as_json() for g in preview.legs],
+                journal_id=posted.journal_id,
+                policy=preview.policy,
+                clerk=clerk,
+                source=source,
+                auth_method=preview.check.method,
+                card_step=preview.check.step,
+                created_at=now,
+            )
+    except IntegrityError:
+        existing = Sale.objects.filter(merchant=merchant, request_no=request_no).first()
+        if existing is None:
+            raise
+        return _replayed(existing, amount_fen, coin_units, points), True
+    return sale, False
+
+
+def _request_no(request_no: Any) -> str:
+    text = request_no.strip() if isinstance(request_no, str) else ""
+    if not 1 <= len(text) <= MAX_REQUEST_NO or not text.isprintable():
+        raise errors.RequestConflict()
+    return text
+
+
+def _replayed(sale: Sale, amount_fen: Any, coin_units: Any, points: Any) -> Sale:
+    if (sale.amount_fen, sale.coin_units, sale.points) != (amount_fen, coin_units, points):
+        raise errors.RequestConflict()
+    return sale
+
+
+def _legs_of(sale: Sale) -> list[PlannedLeg]:
+    return [PlannedLeg(**leg) for leg in sale.legs]
+
+
+def sale_undo(
+    *, sale: Sale, actor: Any, source: str = SaleSource.POS, now: datetime | None = None
+) -> SaleRefund:
+    """核销 step 3: the clerk's undo within UNDO_WINDOW of a sale not yet refunded — a
+    full reversing journal that references the sale's. Repeating it returns the first."""
+    done = sale.refunds.filter(kind=RefundKind.UNDO).first()
+    if done is not None:
+        return done
+    now = now or timezone.now()
+    if sale.refunded_fen:
+        raise errors.UndoNotAllowed(reason=_reason_refunded())
+    if now - sale.created_at > UNDO_WINDOW:
+        raise errors.UndoNotAllowed(reason=_reason_too_late())
+    return _refund_post(
+        sale=sale,
+        actor=actor,
+        request_no="undo",
+        kind=RefundKind.UNDO,
+        amount_fen=sale.amount_fen,
+        source=source,
+        now=now,
+    )
+
+
+def _reason_refunded() -> str:
+    return gettext("it has been partly refunded; refund the rest instead.")
+
+
+def _reason_too_late() -> str:
+    return gettext("the undo window has passed; record a refund instead.")
+
+
+def sale_refund(
+    *,
+    sale: Sale,
+    actor: Any,
+    request_no: str,
+    amount_fen: int,
+    source: str = SaleSource.BACKOFFICE,
+    now: datetime | None = None,
+) -> SaleRefund:
+    """A full or partial refund within the policy's return window: every leg reversed in
+    proportion (`legs.refund_legs`), in a new journal. A retry returns the first."""
+    request_no = _request_no(request_no)
+    done = sale.refunds.filter(request_no=request_no).first()
+    if done is not None:
+        if done.amount_fen != amount_fen:
+            raise errors.RequestConflict()
+        return done
+    now = now or timezone.now()
+    if now - sale.created_at > timedelta(days=sale.policy.return_window_days):
+        raise errors.UndoNotAllowed(reason=_reason_too_late())
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen < 1:
+        raise errors.RefundInvalid()
+    return _refund_post(
+        sale=sale,
+        actor=actor,
+        request_no=request_no,
+        kind=RefundKind.REFUND,
+        amount_fen=amount_fen,
+        source=source,
+        now=now,
+    )
+
+
+def _refund_post(
+    *,
+    sale: Sale,
+    actor: Any,
+    request_no: str,
+    kind: str,
+    amount_fen: int,
+    source: str,
+    now: datetime,
+) -> SaleRefund:
+    with transaction.atomic():
+        locked = Sale.objects.select_for_update().get(id=sale.id)
+        if amount_fen > locked.amount_fen - locked.refunded_fen:
+            raise errors.RefundInvalid()
+        original = _legs_of(locked)
+        wallets = Account.objects.filter(
+            id__in={g.credit_account_id for g in original if g.reason in ("cashback", "gold")},
+            kind=AccountKind.MEMBER_WALLET,
+        )
+        available = {a.id: account_balances(account=a).available for a in wallets}
+        chart = chart_ensure(community=locked.community)
+        legs = refund_legs(
+            original=original,
+            amount_fen=locked.amount_fen,
+            refunded_before_fen=locked.refunded_fen,
+            refunded_after_fen=locked.refunded_fen + amount_fen,
+            member_available=available,
+            subsidy_accounts={
+                a: chart[(AccountKind.SUBSIDY, a)].id for a in ("CNY", "TIME", "PTS")
+            },
+        )
+        posted = journal_post(
+            community=locked.community,
+            code="sale_refund" if kind == RefundKind.REFUND else "sale_undo",
+            legs=[Leg(g.debit_account_id, g.credit_account_id, g.amount) for g in legs],
+            idempotency_key=f"{kind}:{locked.id}:{request_no}",
+            actor=actor,
+            policy=locked.policy,
+            memo=f"{kind} of sale {locked.request_no}"[:200],
+            external_ref=str(locked.journal_id),
+        )
+        locked.refunded_fen += amount_fen
+        full = locked.refunded_fen == locked.amount_fen
+        locked.status = (
+            SaleStatus.UNDONE
+            if kind == RefundKind.UNDO
+            else (SaleStatus.REFUNDED if full else SaleStatus.PARTLY_REFUNDED)
+        )
+        locked.save(update_fields=["refunded_fen", "status"])
+        return SaleRefund.objects.create(
+            community_id=locked.community_id,
+            sale=locked,
+            request_no=request_no,
+            kind=kind,
+            amount_fen=amount_fen,
+            legs=[g.as_json() for g in legs],
+            journal_id=posted.journal_id,
+            actor=actor,
+            source=source,
+            created_at=now,
+        )
+
+
+# --- flash sales for points (积分秒杀) ------------------------------------------------------
+
+
+def flash_sale_create(
+    *, merchant: Merchant, title: str, price_points: int, stock: int
+) -> FlashSale:
+    """A merchant's limited item for points (B§2.3 积分秒杀)."""
+    if not (isinstance(price_points, int) and price_points > 0 and isinstance(stock, int)):
+        raise errors.AmountInvalid(max=MAX_SALE_FEN // 100)
+    return FlashSale.objects.create(
+        community_id=merchant.community_id,
+        merchant=merchant,
+        title=title[:100],
+        price_points=price_points,
+        stock=max(stock, 0),
+    )
+
+
+def flash_sale_buy(*, flash_sale: FlashSale, member: Member) -> FlashOrder:
+    """Take one from the stock with a conditional UPDATE (sold < stock, atomic on both
+    engines, backed by a CHECK) and pay the points in the same transaction: never oversold,
+    and a buyer without the points gives the item back by rolling back."""
+    community: Community = flash_sale.community
+    if FlashOrder.objects.filter(flash_sale=flash_sale, member=member).exists():
+        raise errors.AlreadyBought()
+    wallet = _member_wallet(member, "PTS")
+    shop = _merchant_account(flash_sale.merchant, "PTS")
+    try:
+        with transaction.atomic():
+            taken = FlashSale.objects.filter(id=flash_sale.id, sold__lt=F("stock")).update(
+                sold=F("sold") + 1
+            )
+            if taken != 1:
+                raise errors.SoldOut()
+            posted = journal_post(
+                community=community,
+                code="flash_sale",
+                legs=[Leg(wallet.id, shop.id, flash_sale.price_points)],
+                idempotency_key=f"flash:{flash_sale.id}:{member.id}",
+                actor=member.user,
+                policy=policy_in_force(community=community),
+                memo=f"flash sale {flash_sale.id}",
+            )
+            return FlashOrder.objects.create(
+                community=community,
+                flash_sale=flash_sale,
+                member=member,
+                journal_id=posted.journal_id,
+            )
+    except IntegrityError as exc:
+        if FlashOrder.objects.filter(flash_sale=flash_sale, member=member).exists():
+            raise errors.AlreadyBought() from exc
+        raise
