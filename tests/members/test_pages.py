@@ -120,3 +120,42 @@ def test_groups_export_gift_and_close_pages(community):
     assert client.post("/me/membership/", {"action": "close", "confirm": "on"}).status_code == 302
     member.refresh_from_db()
     assert member.closed_at is not None and member.phone_hash is None
+
+
+def test_points_button_shows_an_inline_error_without_points(community_b):
+    from tests.members.test_fees import apply, verified
+
+    member = verified(community_b)
+    apply(member)
+    client = Client()
+    client.force_login(member.user)
+    page = client.get("/me/membership/")
+    assert b'name="action" value="points"' in page.content
+    answer = client.post("/me/membership/", {"action": "points", "key": "k1"})
+    assert b'data-testid="error"' in answer.content
+    assert Membership.objects.get().status == "awaiting_payment"
+
+
+def test_my_page_shows_tier_questionnaire_and_gift(community_b, community):
+    from linli.communities.models import Building, Neighbourhood
+    from linli.members.services import tiers_evaluate
+    from tests.members.conftest import join
+
+    reviewed = join(community_b)
+    client = Client()
+    client.force_login(reviewed.user)
+    from linli.members.services import member_verify_identity
+
+    member_verify_identity(member=reviewed, real_name="赵六", id_number=valid_id(), consents=True)
+    tiers_evaluate(community=community_b)
+    page = client.get("/me/membership/").content
+    assert b'data-testid="tier"' in page and b'value="admission"' in page
+    assert b'value="apply"' not in page  # B: review first
+
+    hood = Neighbourhood.objects.create(community=community, name="园")
+    building = Building.objects.create(community=community, neighbourhood=hood, name="1")
+    resident = join(community, building=building, unit_label="5")
+    client.force_login(resident.user)
+    assert b'value="gift"' in client.get("/me/membership/").content
+    client.post("/me/membership/", {"action": "gift", "store": "好邻居超市"})
+    assert "好邻居超市".encode() in client.get("/me/membership/").content

@@ -1,4 +1,7 @@
-"""Rewards other apps trigger: merchant introductions (B) and gold members' 2% (A)."""
+"""Rewards other apps trigger: merchant introductions (B) and gold members' 2% (A);
+points paying the fee (B)."""
+
+from datetime import timedelta
 
 from linli.communities.selectors import policy_in_force
 from linli.ledger.models import Account, AccountKind
@@ -37,3 +40,51 @@ def test_gold_earns_on_direct_referees_only(community):
     assert gold_spend_reward(buyer=child, spend_fen=spend, sale_ref="s1") == 0  # replay
     assert gold_spend_reward(buyer=grandchild, spend_fen=spend, sale_ref="s2") == 0  # one level
     assert _wallet(gold, "TIME") == expected
+
+
+def test_points_pay_the_fee_and_come_back_on_refund(community_b):
+    import pytest
+    from django.utils import timezone
+
+    from linli.ledger.errors import InsufficientFunds
+    from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
+    from linli.members.models import FeePayment
+    from linli.members.services import fee_pay_with_points, membership_refund
+    from linli.members.services.fees import points_for_fee
+    from tests.factories import make_role, make_user
+    from tests.members.test_fees import apply, verified
+
+    operator = make_user()
+    make_role(operator, community_b, "operator")
+    member = verified(community_b)
+    membership = apply(member)
+    points = points_for_fee(fee_fen=membership.fee_fen, policy=membership.policy)
+    with pytest.raises(InsufficientFunds):
+        fee_pay_with_points(membership=membership, idempotency_key="p0", actor=member.user)
+    assert not FeePayment.objects.exists()
+    wallet = account_open(
+        community=community_b,
+        kind=AccountKind.MEMBER_WALLET,
+        asset="PTS",
+        owner_type="member",
+        owner_id=member.id,
+    )
+    issuance = chart_ensure(community=community_b)[(AccountKind.ISSUANCE, "PTS")]
+    journal_post(
+        community=community_b,
+        code="test.points",
+        legs=[Leg(issuance.id, wallet.id, points + 5)],
+        idempotency_key="give",
+    )
+    fee_pay_with_points(membership=membership, idempotency_key="p1", actor=member.user)
+    assert _wallet(member, "PTS") == 5
+    escrow = chart_ensure(community=community_b)[(AccountKind.FEE_ESCROW, "CNY")]
+    assert account_balances(account=Account.objects.get(pk=escrow.pk)).posted == membership.fee_fen
+    membership_refund(
+        membership=membership,
+        reason="",
+        actor=operator,
+        now=timezone.now() + timedelta(days=1),
+    )
+    assert _wallet(member, "PTS") == points + 5
+    assert account_balances(account=Account.objects.get(pk=escrow.pk)).posted == 0

@@ -50,6 +50,7 @@ from linli.members.schemas import (
     OkOut,
     PaymentIn,
     PaymentOut,
+    PointsPaymentIn,
     ReasonIn,
     ReferralOut,
     RefundIn,
@@ -192,6 +193,31 @@ def apply(request: HttpRequest, body: ApplyIn) -> tuple[int, dict[str, Any] | No
             accepts_charter=body.accepts_charter,
         )
     return 201, membership_out(membership)
+
+
+@router.post(
+    "/me/memberships/{membership_id}/pay-with-points",
+    response=PaymentOut,
+    summary="Pay the fee with points (where the community issues points)",
+)
+def pay_with_points(
+    request: HttpRequest, membership_id: IdPath, body: PointsPaymentIn
+) -> dict[str, Any]:
+    member = _me(request)
+    membership = Membership.objects.filter(member=member, pk=membership_id).first()
+    if membership is None:
+        raise NotFound()
+    with audit_ip(_ip(request)):
+        payment = svc.fee_pay_with_points(
+            membership=membership, idempotency_key=body.idempotency_key, actor=request.user
+        )
+    return {
+        "id": payment.id,
+        "membership_id": payment.membership_id,
+        "amount_fen": payment.amount_fen,
+        "method": payment.method,
+        "journal_id": str(payment.journal_id),
+    }
 
 
 @router.get("/me/referrals", response=list[ReferralOut], summary="My referrals and why")

@@ -218,3 +218,7 @@ class AdmissionOut(Schema):
 class DecisionIn(Schema):
     approve: bool
     reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]
+
+
+class PointsPaymentIn(Schema):
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_storable)]

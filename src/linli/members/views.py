@@ -21,10 +21,12 @@ from linli.members import services as svc
 from linli.members.models import (
     AdmissionApplication,
     ConsoleSms,
+    GiftPack,
     GroupMembership,
     InterestGroup,
     Membership,
     MembershipStatus,
+    Tier,
 )
 from linli.members.notices import notice_text
 from linli.members.selectors import (
@@ -176,6 +178,14 @@ def mine(request: HttpRequest) -> HttpResponse:
                         skills=request.POST.get("skills", "").replace("，", ",").split(",")[:21],
                         willing_to_serve=request.POST.get("willing") == "on",
                     )
+                elif action == "points":
+                    awaiting = membership_open(member=member)
+                    if awaiting is not None:
+                        svc.fee_pay_with_points(
+                            membership=awaiting,
+                            idempotency_key=request.POST.get("key", "")[:100],
+                            actor=request.user,
+                        )
                 elif action == "gift":
                     svc.gift_pack_claim(member=member, store_name=request.POST.get("store", ""))
                 elif action == "close" and request.POST.get("confirm") == "on":
@@ -211,6 +221,17 @@ def mine(request: HttpRequest) -> HttpResponse:
             if policy.family_package_fee_fen
             else "",
             "notices": [(n, notice_text(n)) for n in member.notices.order_by("-id")[:5]],
+            "needs_admission": policy.admission_review_required
+            and not AdmissionApplication.objects.filter(member=member, status="approved").exists(),
+            "admission": AdmissionApplication.objects.filter(member=member).order_by("-id").first(),
+            "tier": Tier(member.tier).label if member.tier in Tier.values else "",
+            "gift": GiftPack.objects.filter(household_id=member.household_id).first()
+            if member.household_id
+            else None,
+            "gift_value": _yuan(policy.new_member_gift_value_fen),
+            "gift_price": _yuan(policy.new_member_gift_price_fen),
+            "points_can_pay": "PTS" in (policy.spend_reward_asset, policy.referral_reward_asset),
+            "points_key": uuid.uuid4(),
         }
     )
     return render(request, "members/mine.html", context)

@@ -21,7 +21,7 @@ from linli.communities.models import Community, PolicyVersion
 from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError
 from linli.ledger.models import AccountKind
-from linli.ledger.services import Leg, chart_ensure, journal_post
+from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
 from linli.members import errors
 from linli.members.models import (
     Charter,
@@ -40,6 +40,7 @@ from linli.members.services.admission import AdmissionRequired, admission_is_app
 RENEWAL_WINDOW_DAYS = 60  # a renewal may be paid this long before the current year ends
 RENEWAL_REMINDER_DAYS = 30
 PAYMENT_METHODS = ("cash", "transfer")
+POINTS_METHOD = "points"
 FREE_SERVICE = "free_community_service"
 CHARTER_MAX_CHARS = 50_000
 OPEN_STATUSES = (MembershipStatus.AWAITING_PAYMENT, MembershipStatus.ACTIVE)
@@ -352,7 +353,7 @@ def membership_refund(
             refund_journal = journal_post(
                 community=community,
                 code="member.fee_refund",
-                legs=[Leg(escrow, chart[(AccountKind.CASH_OUT, "CNY")].id, amount)],
+                legs=_refund_legs(membership=locked, amount_fen=amount, chart=chart),
                 idempotency_key=f"member-refund:{locked.id}",
                 actor=actor,
                 policy=locked.policy,
@@ -543,3 +544,107 @@ def founding_grant(*, member: Member, reason: str, actor: Any) -> Member:
             after={"is_founding": True, "reason": reason},
         )
     return locked
+
+
+def points_for_fee(*, fee_fen: int, policy: PolicyVersion) -> int:
+    """Points that pay a fee, at the policy's point value, rounded up (never below value)."""
+    return -(-fee_fen // policy.point_value_fen)
+
+
+def _refund_legs(*, membership: Membership, amount_fen: int, chart: dict[Any, Any]) -> list[Leg]:
+    """Cash back for cash; for a fee paid in points, the points come back (pro rata, rounded
+    down) and the platform's subsidy is returned to it."""
+    escrow = chart[(AccountKind.FEE_ESCROW, "CNY")].id
+    payment = FeePayment.objects.filter(membership=membership).first()
+    if payment is None or payment.method != POINTS_METHOD:
+        return [Leg(escrow, chart[(AccountKind.CASH_OUT, "CNY")].id, amount_fen)]
+    paid_points = points_for_fee(fee_fen=membership.fee_fen, policy=membership.policy)
+    back = paid_points * amount_fen // membership.fee_fen
+    legs = [Leg(escrow, chart[(AccountKind.SUBSIDY, "CNY")].id, amount_fen)]
+    if back > 0:
+        wallet = account_open(
+            community=membership.community,
+            kind=AccountKind.MEMBER_WALLET,
+            asset="PTS",
+            owner_type="member",
+            owner_id=membership.member_id,
+        )
+        legs.append(Leg(chart[(AccountKind.ISSUANCE, "PTS")].id, wallet.id, back))
+    return legs
+
+
+def fee_pay_with_points(
+    *, membership: Membership, idempotency_key: str, actor: Any, now: datetime | None = None
+) -> FeePayment:
+    """B§1.2: points pay the fee. The member's points are retired (wallet → issuance) and the
+    platform funds the fee in escrow from its subsidies, so escrow and recognition work as
+    for cash. Only where the community issues points; the wallet can never go negative."""
+    now = now or timezone.now()
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100 or "\x00" in key:
+        raise InvalidFeeInput(_("A payment key of 1 to 100 characters is required."))
+    community = membership.community
+    policy = membership.policy
+    if "PTS" not in (policy.spend_reward_asset, policy.referral_reward_asset):
+        raise InvalidFeeInput(_("Points cannot pay the fee in this community."))
+    seen = FeePayment.objects.filter(community=community, idempotency_key=key).first()
+    if seen is not None:
+        if seen.membership_id == membership.id:
+            return seen
+        raise errors.PaymentKeyReused()
+    points = points_for_fee(fee_fen=membership.fee_fen, policy=policy)
+    chart = chart_ensure(community=community)
+    wallet = account_open(
+        community=community,
+        kind=AccountKind.MEMBER_WALLET,
+        asset="PTS",
+        owner_type="member",
+        owner_id=membership.member_id,
+    )
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != MembershipStatus.AWAITING_PAYMENT or locked.fee_fen == 0:
+            raise errors.MembershipNotAwaitingPayment()
+        posted = journal_post(
+            community=community,
+            code="member.fee_paid_points",
+            legs=[
+                Leg(wallet.id, chart[(AccountKind.ISSUANCE, "PTS")].id, points),
+                Leg(
+                    chart[(AccountKind.SUBSIDY, "CNY")].id,
+                    chart[(AccountKind.FEE_ESCROW, "CNY")].id,
+                    locked.fee_fen,
+                ),
+            ],
+            idempotency_key=f"member-fee:{locked.id}",
+            actor=actor,
+            policy=policy,
+            memo=f"membership {locked.id} (points)",
+        )
+        payment = FeePayment.objects.create(
+            community=community,
+            membership=locked,
+            amount_fen=locked.fee_fen,
+            method=POINTS_METHOD,
+            idempotency_key=key,
+            journal_id=posted.journal_id,
+            confirmed_by=actor,
+            confirmed_at=now,
+        )
+        _activate(membership=locked, policy=policy, now=now)
+        audit_record(
+            actor=actor,
+            action="membership.fee_points",
+            target=locked,
+            after={"points": points, "journal_id": str(posted.journal_id)},
+        )
+        notice_send(
+            member=locked.member,
+            kind="fee_paid",
+            params={
+                "amount": _yuan(locked.fee_fen),
+                "ends_on": str(locked.ends_on),
+                "full_refund_until": str(timezone.localdate(full_refund_until(locked) or now)),
+            },
+        )
+    return payment
