@@ -153,3 +153,48 @@ def test_complaint_flow_over_the_api(community, resident, operator):
         content_type="application/json",
     )
     assert paid.json() == {"id": complaint_id, "status": "verified", "compensation_fen": 3_000}
+
+
+def test_offer_rota_quarter_and_hearing_endpoints(community, operator):
+    merchants = [
+        make_merchant(community, code)
+        for code in ("fruit", "barber", "pharmacy", "bakery", "tutoring")
+    ]
+    owner = _client(merchants[0].owner)
+    offer = owner.post(
+        f"{URL}/sunny/merchants/{merchants[0].id}/offers",
+        {"title": "九折", "value_fen": 500},
+        content_type="application/json",
+    )
+    assert offer.status_code == 201 and offer.json()["is_short"] is False
+    other_owner = _client(merchants[1].owner)
+    assert (
+        other_owner.post(
+            f"{URL}/sunny/merchants/{merchants[0].id}/offers",
+            {"title": "x", "value_fen": 1},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    staff = _client(operator)
+    industry = Industry.objects.get(community=community, code="supermarket")
+    day = staff.put(
+        f"{URL}/sunny/rota",
+        {"weekday": 2, "industry_id": industry.id, "joint_offer": "满100送券"},
+        content_type="application/json",
+    )
+    assert day.status_code == 200
+    assert Client().get(f"{URL}/sunny/rota").json()[0]["weekday"] == 2
+    ranking = staff.post(f"{URL}/sunny/quarters/current/close").json()
+    assert [r["rank"] for r in ranking] == [1, 2, 3, 4, 5]
+    assert sum(r["marked_for_replacement"] for r in ranking) == 1
+    assert staff.post(f"{URL}/sunny/quarters/current/close").json()["code"] == "quarter_closed"
+    from linli.merchants.models import Hearing
+
+    hearing = Hearing.objects.get(community=community)
+    kept = staff.post(
+        f"{URL}/sunny/hearings/{hearing.id}/decide",
+        {"replace": False},
+        content_type="application/json",
+    )
+    assert kept.json()["status"] == "kept"

@@ -30,6 +30,10 @@ TABLE = {
     "merchant.deposit_top_up":   (False, False, False, False, True,  False, False),
     "merchant.industry_manage":  (False, False, False, False, True,  False, False),
     "merchant.oversee":          (False, False, False, False, True,  False, True),
+    "merchant.offer_publish":    (True,  False, False, False, False, False, False),
+    "merchant.rota_manage":      (False, False, False, True,  True,  False, False),
+    "merchant.quarter_close":    (False, False, False, False, True,  False, False),
+    "merchant.hearing_decide":   (False, False, False, True,  True,  False, False),
 }  # fmt: skip
 
 

@@ -49,6 +49,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "merchant.deposit_top_up": frozenset({OPERATOR}),  # cash taken at the counter
     "merchant.industry_manage": frozenset({OPERATOR}),
     "merchant.oversee": OVERSIGHT,  # traffic lights, deposits, the ranking
+    "merchant.offer_publish": frozenset({MERCHANT_OWNER}),  # own merchant only
+    "merchant.rota_manage": frozenset({OPERATOR}),  # + the chair
+    "merchant.quarter_close": frozenset({OPERATOR}),
+    "merchant.hearing_decide": frozenset({OPERATOR}),  # + the chair
     # Membership (linli.members): a member's own data needs no entry here.
     "member.view_all": OVERSIGHT,  # masked phone and ID only
     "member.fee_confirm": frozenset({OPERATOR}),

@@ -15,12 +15,25 @@ from linli.merchants.models import Merchant, StaffRole
 from linli.merchants.selectors import is_chair, staff_merchant
 
 CHAIR_ACTIONS = frozenset(
-    {"merchant.review", "merchant.complaint_decide", "merchant.violation_record"}
+    {
+        "merchant.review",
+        "merchant.complaint_decide",
+        "merchant.violation_record",
+        "merchant.rota_manage",
+        "merchant.hearing_decide",
+    }
 )
 STAFF_ACTIONS = frozenset(
-    {"merchant.console", "merchant.staff_manage", "merchant.complaint_answer"}
+    {
+        "merchant.console",
+        "merchant.staff_manage",
+        "merchant.complaint_answer",
+        "merchant.offer_publish",
+    }
 )
-OWNER_ONLY_ACTIONS = frozenset({"merchant.staff_manage", "merchant.complaint_answer"})
+OWNER_ONLY_ACTIONS = frozenset(
+    {"merchant.staff_manage", "merchant.complaint_answer", "merchant.offer_publish"}
+)
 
 
 def can(*, user: Any, community: Community, action: str, merchant: Merchant | None = None) -> bool:

@@ -7,6 +7,7 @@ domain errors, mapped to 4xx JSON by linli.api.
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Path, Router, Schema
 
 from linli.api import PUBLIC
@@ -15,7 +16,9 @@ from linli.communities.models import Community
 from linli.communities.selectors import community_get
 from linli.errors import NotFound
 from linli.merchants import access, selectors
-from linli.merchants.models import Complaint, Merchant, MerchantApplication
+from linli.merchants.duties import merchant_day_set, offer_check, offer_publish
+from linli.merchants.models import Complaint, Hearing, Merchant, MerchantApplication, MerchantDay
+from linli.merchants.scoring import hearing_decide, quarter_close, quarter_of
 from linli.merchants.services import (
     application_reject,
     application_submit,
@@ -379,3 +382,139 @@ def record_violation(
         "fine_units": violation.fine_units,
         "journal_id": str(violation.journal_id) if violation.journal_id else None,
     }
+
+
+class OfferIn(Schema):
+    title: str = Field(max_length=100)
+    description: str = Field("", max_length=500)
+    value_fen: int = Field(ge=-(2**62), le=2**62)
+
+
+class OfferOut(Schema):
+    month: str
+    value_fen: int
+    revenue_fen: int
+    required_fen: int
+    is_short: bool
+
+
+@router.post(BASE + "/merchants/{merchant_id}/offers", response={201: OfferOut})
+def publish_offer(
+    request: HttpRequest, slug: Slug, merchant_id: IdPath, body: OfferIn
+) -> tuple[int, dict[str, Any]]:
+    community = _community(slug)
+    merchant = _merchant(community, merchant_id)
+    access.require(
+        user=request.user, community=community, action="merchant.offer_publish", merchant=merchant
+    )
+    today = timezone.localdate()
+    with _ip(request):
+        offer = offer_publish(
+            merchant=merchant,
+            month=today,
+            title=body.title,
+            description=body.description,
+            value_fen=body.value_fen,
+            actor=request.user,
+        )
+    check = offer_check(merchant=merchant, month=today)
+    return 201, {
+        "month": offer.month.isoformat(),
+        "value_fen": offer.value_fen,
+        "revenue_fen": check.revenue_fen,
+        "required_fen": check.required_fen,
+        "is_short": check.is_short,
+    }
+
+
+class RotaIn(Schema):
+    weekday: int = Field(ge=-100, le=100)
+    industry_id: int = Field(ge=1, le=2**62)
+    joint_offer: str = Field("", max_length=200)
+
+
+class RotaOut(Schema):
+    weekday: int
+    industry: str
+    joint_offer: str
+
+
+@router.get(BASE + "/rota", response=list[RotaOut], auth=PUBLIC)
+def rota(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
+    community = _community(slug)
+    days = MerchantDay.objects.filter(community=community).select_related("industry")
+    return [
+        {"weekday": d.weekday, "industry": d.industry.name, "joint_offer": d.joint_offer}
+        for d in days
+    ]
+
+
+@router.put(BASE + "/rota", response=RotaOut)
+def set_rota(request: HttpRequest, slug: Slug, body: RotaIn) -> dict[str, Any]:
+    community = _community(slug)
+    access.require(user=request.user, community=community, action="merchant.rota_manage")
+    industry = selectors.industry_get(community=community, industry_id=body.industry_id)
+    with _ip(request):
+        day = merchant_day_set(
+            community=community,
+            weekday=body.weekday,
+            industry=industry,
+            joint_offer=body.joint_offer,
+            actor=request.user,
+        )
+    return {"weekday": day.weekday, "industry": industry.name, "joint_offer": day.joint_offer}
+
+
+class ScoreOut(Schema):
+    merchant_id: int
+    merchant: str
+    rank: int
+    score: int
+    marked_for_replacement: bool
+
+
+@router.post(BASE + "/quarters/current/close", response=list[ScoreOut])
+def close_quarter(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
+    community = _community(slug)
+    access.require(user=request.user, community=community, action="merchant.quarter_close")
+    with _ip(request):
+        rows = quarter_close(
+            community=community, quarter=quarter_of(timezone.localdate()), actor=request.user
+        )
+    return [
+        {
+            "merchant_id": r.merchant_id,
+            "merchant": r.merchant.name,
+            "rank": r.rank,
+            "score": r.score,
+            "marked_for_replacement": r.marked_for_replacement,
+        }
+        for r in rows
+    ]
+
+
+class HearingIn(Schema):
+    replace: bool
+    note: str = Field("", max_length=500)
+
+
+class HearingOut(Schema):
+    id: int
+    merchant_id: int
+    status: str
+
+
+@router.post(BASE + "/hearings/{hearing_id}/decide", response=HearingOut)
+def decide_hearing(
+    request: HttpRequest, slug: Slug, hearing_id: IdPath, body: HearingIn
+) -> dict[str, Any]:
+    community = _community(slug)
+    access.require(user=request.user, community=community, action="merchant.hearing_decide")
+    hearing = Hearing.objects.filter(community=community, id=hearing_id).first()
+    if hearing is None:
+        raise NotFound()
+    with _ip(request):
+        decided = hearing_decide(
+            hearing=hearing, replace=body.replace, note=body.note, actor=request.user
+        )
+    return {"id": decided.id, "merchant_id": decided.merchant_id, "status": decided.status}

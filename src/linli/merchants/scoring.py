@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from linli.communities.audit import audit_record
 from linli.communities.models import Community
@@ -48,6 +49,7 @@ NEUTRAL_STARS_X100 = 300
 
 class QuarterClosed(Conflict):
     code = "quarter_closed"
+    message = _("This quarter has already been scored.")
 
 
 @dataclass(frozen=True)

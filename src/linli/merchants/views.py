@@ -4,9 +4,11 @@ Phone first; errors are shown inline in the form they came from. Who may see wha
 decided in `access.py`, as for the API.
 """
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,10 +17,22 @@ from django.views.decorators.http import require_http_methods
 
 from linli.communities.models import Community
 from linli.communities.selectors import community_get, policy_in_force
-from linli.errors import DomainError, Forbidden
+from linli.errors import DomainError
 from linli.ledger.display import amount_display
 from linli.merchants import access, selectors
-from linli.merchants.models import Complaint, ComplaintStatus, MerchantStaff, Violation
+from linli.merchants.duties import merchant_day_set, offer_check, offer_publish
+from linli.merchants.models import (
+    Complaint,
+    ComplaintStatus,
+    DutyReminder,
+    Hearing,
+    HearingStatus,
+    MerchantDay,
+    MerchantStaff,
+    QuarterlyScore,
+    Violation,
+)
+from linli.merchants.scoring import hearing_decide, quarter_close, quarter_of
 from linli.merchants.services import (
     application_reject,
     application_submit,
@@ -34,6 +48,12 @@ def _community_or_404(slug: str) -> Community:
         return community_get(slug=slug)
     except DomainError:
         raise Http404 from None
+
+
+def _require(**kwargs: Any) -> None:
+    """`access.can`, as Django's 403 page rather than an error in the form."""
+    if not access.can(**kwargs):
+        raise PermissionDenied
 
 
 def _message(error: DomainError) -> str:
@@ -58,6 +78,7 @@ def public_merchants(request: HttpRequest, slug: str) -> HttpResponse:
         "violations": Violation.objects.filter(community=community).select_related("merchant")[:50],
         "red_list": selectors.red_list(community=community),
         "chair": selectors.chair_for_month(community=community),
+        "rota": MerchantDay.objects.filter(community=community).select_related("industry"),
     }
     return render(request, "merchants/public.html", context)
 
@@ -82,7 +103,7 @@ def _application_values(request: HttpRequest) -> dict[str, Any]:
 def apply(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_or_404(slug)
     if not access.can(user=request.user, community=community, action="merchant.apply"):
-        raise Forbidden()
+        raise PermissionDenied
     industries_ensure(community=community)
     error, values, submitted = "", _application_values(request), None
     if request.method == "POST":
@@ -116,6 +137,17 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "merchants/apply.html", context, status=400 if error else 200)
 
 
+def _fen(value: Any) -> int:
+    """Yuan typed on a phone ("12.5") to fen; anything else is -1, refused by the service."""
+    try:
+        amount = Decimal(str(value).strip()) * 100
+    except (InvalidOperation, ValueError):
+        return -1
+    if not amount.is_finite() or amount != amount.to_integral_value():
+        return -1
+    return int(amount)
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -126,28 +158,16 @@ def _int(value: Any) -> int | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def committee(request: HttpRequest, slug: str) -> HttpResponse:
-    """The chair's and operators' page: applications to review, the lights, the chair."""
+    """The chair's and operators' page: applications, hearings, ranking, rota, lights."""
     community = _community_or_404(slug)
     can_review = access.can(user=request.user, community=community, action="merchant.review")
     can_oversee = access.can(user=request.user, community=community, action="merchant.oversee")
     if not (can_review or can_oversee):
-        raise Forbidden()
+        raise PermissionDenied
     error = ""
     if request.method == "POST":
-        if not can_review:
-            raise Forbidden()
         try:
-            application = selectors.application_get(
-                community=community, application_id=_int(request.POST.get("application"))
-            )
-            if request.POST.get("decision") == "admit":
-                merchant_admit(application=application, actor=request.user)
-            else:
-                application_reject(
-                    application=application,
-                    actor=request.user,
-                    note=request.POST.get("note", ""),
-                )
+            _committee_post(request, community)
             return redirect("merchants:committee", slug=community.slug)
         except DomainError as exc:
             error = _message(exc)
@@ -157,15 +177,84 @@ def committee(request: HttpRequest, slug: str) -> HttpResponse:
             (m, selectors.traffic_light(merchant=m))
             for m in selectors.merchants_seated(community=community)
         ]
+    latest = QuarterlyScore.objects.filter(community=community).order_by("-quarter").first()
+    ranking = (
+        QuarterlyScore.objects.filter(community=community, quarter=latest.quarter).select_related(
+            "merchant"
+        )
+        if latest
+        else []
+    )
     context = {
         "community": community,
         "error": error,
         "can_review": can_review,
+        "can_decide_hearings": access.can(
+            user=request.user, community=community, action="merchant.hearing_decide"
+        ),
+        "can_close": access.can(
+            user=request.user, community=community, action="merchant.quarter_close"
+        ),
+        "can_rota": access.can(
+            user=request.user, community=community, action="merchant.rota_manage"
+        ),
         "applications": selectors.applications_pending(community=community),
+        "hearings": Hearing.objects.filter(
+            community=community, status=HearingStatus.OPEN
+        ).select_related("merchant"),
+        "ranking": ranking,
+        "quarter": quarter_of(timezone.localdate()),
+        "tree": selectors.industry_tree(community=community),
+        "rota": MerchantDay.objects.filter(community=community).select_related("industry"),
         "chair": selectors.chair_for_month(community=community),
         "lights": lights,
     }
     return render(request, "merchants/committee.html", context, status=400 if error else 200)
+
+
+def _committee_post(request: HttpRequest, community: Community) -> None:
+    action, user = request.POST.get("action", "decide"), request.user
+    if action == "decide":
+        _require(user=user, community=community, action="merchant.review")
+        application = selectors.application_get(
+            community=community, application_id=_int(request.POST.get("application"))
+        )
+        if request.POST.get("decision") == "admit":
+            merchant_admit(application=application, actor=user)
+        else:
+            application_reject(
+                application=application, actor=user, note=request.POST.get("note", "")
+            )
+    elif action == "hearing":
+        _require(user=user, community=community, action="merchant.hearing_decide")
+        hearing = Hearing.objects.filter(
+            community=community, id=_int(request.POST.get("hearing")) or 0
+        ).first()
+        if hearing is None:
+            raise PermissionDenied
+        hearing_decide(
+            hearing=hearing,
+            replace=request.POST.get("decision") == "replace",
+            note=request.POST.get("note", ""),
+            actor=user,
+        )
+    elif action == "quarter_close":
+        _require(user=user, community=community, action="merchant.quarter_close")
+        quarter_close(community=community, quarter=quarter_of(timezone.localdate()), actor=user)
+    elif action == "rota":
+        _require(user=user, community=community, action="merchant.rota_manage")
+        industry = selectors.industry_get(
+            community=community, industry_id=_int(request.POST.get("industry"))
+        )
+        merchant_day_set(
+            community=community,
+            weekday=_int(request.POST.get("weekday")) or 0,
+            industry=industry,
+            joint_offer=request.POST.get("joint_offer", ""),
+            actor=user,
+        )
+    else:
+        raise PermissionDenied
 
 
 @login_required
@@ -175,11 +264,9 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_or_404(slug)
     job = selectors.staff_merchant(user=request.user, community=community)
     if job is None:
-        raise Forbidden()
+        raise PermissionDenied
     merchant, role = job
-    access.require(
-        user=request.user, community=community, action="merchant.console", merchant=merchant
-    )
+    _require(user=request.user, community=community, action="merchant.console", merchant=merchant)
     error = ""
     if request.method == "POST":
         try:
@@ -208,6 +295,8 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "staff": MerchantStaff.objects.filter(merchant=merchant).select_related("user"),
         "is_owner": role == "owner",
+        "offer": offer_check(merchant=merchant, month=now.date()),
+        "reminders": DutyReminder.objects.filter(merchant=merchant)[:6],
         "is_chair": selectors.is_chair(user=request.user, community=community),
     }
     return render(request, "merchants/console.html", context, status=400 if error else 200)
@@ -216,7 +305,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
 def _console_post(request: HttpRequest, community: Community, merchant: Any) -> None:
     action = request.POST.get("action")
     if action == "staff_add":
-        access.require(
+        _require(
             user=request.user,
             community=community,
             action="merchant.staff_manage",
@@ -228,8 +317,23 @@ def _console_post(request: HttpRequest, community: Community, merchant: Any) -> 
             password=request.POST.get("password", ""),
             actor=request.user,
         )
+    elif action == "offer":
+        _require(
+            user=request.user,
+            community=community,
+            action="merchant.offer_publish",
+            merchant=merchant,
+        )
+        offer_publish(
+            merchant=merchant,
+            month=timezone.localdate(),
+            title=request.POST.get("title", ""),
+            description=request.POST.get("description", ""),
+            value_fen=_fen(request.POST.get("value_yuan")),
+            actor=request.user,
+        )
     elif action == "answer":
-        access.require(
+        _require(
             user=request.user,
             community=community,
             action="merchant.complaint_answer",
@@ -239,9 +343,9 @@ def _console_post(request: HttpRequest, community: Community, merchant: Any) -> 
             merchant=merchant, id=_int(request.POST.get("complaint")) or 0
         ).first()
         if complaint is None:
-            raise Forbidden()
+            raise PermissionDenied
         complaint_answer(
             complaint=complaint, answer=request.POST.get("answer", ""), actor=request.user
         )
     else:
-        raise Forbidden()
+        raise PermissionDenied

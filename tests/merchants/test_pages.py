@@ -1,0 +1,72 @@
+"""The pages without a browser: access, inline errors, the committee's and owner's forms."""
+
+from django.test import Client
+from django.utils import timezone
+
+from linli.merchants.models import Hearing, MerchantDay, MonthlyOffer, QuarterlyScore
+from linli.merchants.scoring import quarter_of
+from tests.factories import make_merchant
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_public_page_needs_no_login(community):
+    make_merchant(community, "fruit", name="鲜果坊")
+    response = Client().get("/c/sunny/merchants/")
+    assert response.status_code == 200 and "鲜果坊" in response.content.decode()
+    assert Client().get("/c/nowhere/merchants/").status_code == 404
+
+
+def test_console_is_for_the_merchants_staff_only(community, resident):
+    merchant = make_merchant(community, "barber")
+    assert _client(resident).get("/c/sunny/merchants/console/").status_code == 403
+    owner = _client(merchant.owner)
+    assert owner.get("/c/sunny/merchants/console/").status_code == 200
+    bad = owner.post(
+        "/c/sunny/merchants/console/", {"action": "offer", "title": "九折", "value_yuan": "-3"}
+    )
+    assert bad.status_code == 400 and "amount must be" in bad.content.decode()
+    good = owner.post(
+        "/c/sunny/merchants/console/", {"action": "offer", "title": "九折", "value_yuan": "12.50"}
+    )
+    assert good.status_code == 302
+    assert MonthlyOffer.objects.get(merchant=merchant).value_fen == 1_250
+
+
+def test_committee_scores_the_quarter_and_decides_a_hearing(community, operator, resident):
+    for code in ("fruit", "barber", "pharmacy", "bakery", "tutoring"):
+        make_merchant(community, code)
+    assert _client(resident).get("/c/sunny/merchants/committee/").status_code == 403
+    client = _client(operator)
+    assert (
+        client.post("/c/sunny/merchants/committee/", {"action": "quarter_close"}).status_code == 302
+    )
+    quarter = quarter_of(timezone.localdate())
+    assert QuarterlyScore.objects.filter(quarter=quarter).count() == 5
+    again = client.post("/c/sunny/merchants/committee/", {"action": "quarter_close"})
+    assert again.status_code == 400
+    hearing = Hearing.objects.get(quarter=quarter)
+    page = client.get("/c/sunny/merchants/committee/").content.decode()
+    assert hearing.merchant.name in page
+    client.post(
+        "/c/sunny/merchants/committee/",
+        {"action": "hearing", "hearing": hearing.id, "decision": "keep", "note": "改进"},
+    )
+    hearing.refresh_from_db()
+    assert hearing.status == "kept"
+    supermarket = community.industries.get(code="supermarket")
+    client.post(
+        "/c/sunny/merchants/committee/",
+        {
+            "action": "rota",
+            "weekday": "2",
+            "industry": supermarket.id,
+            "joint_offer": "满100送干洗券",
+        },
+    )
+    assert MerchantDay.objects.get(community=community, weekday=2).industry == supermarket
+    assert "满100送干洗券" in Client().get("/c/sunny/merchants/").content.decode()
