@@ -70,3 +70,14 @@ def test_committee_scores_the_quarter_and_decides_a_hearing(community, operator,
     )
     assert MerchantDay.objects.get(community=community, weekday=2).industry == supermarket
     assert "满100送干洗券" in Client().get("/c/sunny/merchants/").content.decode()
+
+
+def test_admin_lists_merchants_read_only(community):
+    from tests.factories import make_user
+
+    make_merchant(community, "fruit", name="鲜果坊")
+    admin_user = make_user(is_staff=True, is_superuser=True)
+    client = _client(admin_user)
+    listing = client.get("/admin/merchants/merchant/")
+    assert listing.status_code == 200 and "鲜果坊" in listing.content.decode()
+    assert client.get("/admin/merchants/merchant/add/").status_code == 403

@@ -9,6 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from linli.communities.models import CommunityRole
 from linli.communities.selectors import policy_in_force
 from linli.ledger.errors import InsufficientFunds
 from linli.ledger.models import Account, AccountKind, Journal, Transfer
@@ -19,10 +20,12 @@ from linli.merchants.models import (
     BlacklistedLicence,
     ComplaintStatus,
     DepositHold,
+    Hearing,
     HoldStatus,
     MerchantStatus,
     Violation,
 )
+from linli.merchants.scoring import hearing_decide
 from linli.merchants.selectors import (
     COMPLAINT_RATE_MIN_SALES,
     deposit_held_fen,
@@ -251,7 +254,11 @@ def test_complaint_rate_above_five_percent_red_lists_then_removal_black_lists(
     assert list(red_list(community=community)) == [merchant]
     merchant.refresh_from_db()
     assert traffic_light(merchant=merchant).colour == "red"
-    merchant_remove(merchant=merchant, reason="听证会决定", blacklist=True, actor=operator)
+    hearing = Hearing.objects.get(merchant=merchant, reason="red_list")
+    hearing_decide(hearing=hearing, replace=True, note="听证会决定", actor=operator)
+    merchant.refresh_from_db()
+    assert merchant.status == MerchantStatus.REMOVED
+    assert not CommunityRole.objects.filter(user=merchant.owner, role="merchant_owner").exists()
     assert BlacklistedLicence.objects.filter(licence_no=merchant.licence_no).exists()
     assert deposit_held_fen(merchant=merchant) == 0
     assert ledger_verify(community=community).problem is None
@@ -273,6 +280,7 @@ def test_exit_after_notice_returns_the_deposit(community, operator, resident):
     merchant_exit_complete(merchant=merchant, actor=operator, now=later)
     merchant.refresh_from_db()
     assert merchant.status == MerchantStatus.EXITED
+    assert not CommunityRole.objects.filter(user=merchant.owner, role="merchant_owner").exists()
     cny = Account.objects.get(pk=merchant_account(merchant=merchant, asset="CNY").pk)
     assert cny.credits_posted - cny.debits_posted == 0 and cny.debits_pending == 0
     returned = Transfer.objects.get(journal__code="merchant_deposit_return", kind="single")

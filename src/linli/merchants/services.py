@@ -549,6 +549,7 @@ def merchant_exit_complete(
             raise errors.ExitBlocked(reason="complaints are still open")
         before = snapshot(current)
         returned = deposit_return_all(merchant=current, actor=actor)
+        staff_release(merchant=current, actor=actor)
         current.status = MerchantStatus.EXITED
         current.closed_at = now
         current.save(update_fields=["status", "closed_at"])
@@ -560,6 +561,21 @@ def merchant_exit_complete(
             after={**snapshot(current), "returned_fen": returned},
         )
     return current
+
+
+def staff_release(*, merchant: Merchant, actor: Any) -> None:
+    """When a seat closes, its logins lose their merchant rights (owner and cashier roles)."""
+    from linli.communities.services import role_revoke
+
+    for job in MerchantStaff.objects.filter(merchant=merchant, is_active=True):
+        job.is_active = False
+        job.save(update_fields=["is_active"])
+        role = Role.MERCHANT_OWNER if job.role == StaffRole.OWNER else Role.CASHIER
+        still_working = MerchantStaff.objects.filter(
+            user=job.user, community=merchant.community, is_active=True, role=job.role
+        ).exists()
+        if not still_working:
+            role_revoke(user=job.user, community=merchant.community, role=role, actor=actor)
 
 
 def deposit_return_all(*, merchant: Merchant, actor: Any) -> int:

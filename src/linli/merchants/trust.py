@@ -22,6 +22,7 @@ from linli.merchants.models import (
     Complaint,
     ComplaintStatus,
     DepositHold,
+    Hearing,
     HoldStatus,
     Merchant,
     MerchantStatus,
@@ -34,7 +35,7 @@ from linli.merchants.selectors import (
     merchant_account,
     sale_belongs_to,
 )
-from linli.merchants.services import deposit_return_all
+from linli.merchants.services import deposit_return_all, staff_release
 
 # Days a merchant has to make its deposit whole after compensation was paid from it.
 # TODO: a policy field (deposit_top_up_days); plan A gives no number.
@@ -304,7 +305,8 @@ def violation_record(
 
 def red_list_review(*, now: datetime | None = None) -> int:
     """Put merchants whose complaint rate is above the policy's line on the public red list
-    (a job). Removal ("then out") follows a hearing: `merchant_remove`."""
+    and open a hearing (a job). "Then out": the committee decides the hearing
+    (`scoring.hearing_decide`); a red-list removal black-lists the licence."""
     now = now or timezone.now()
     listed = 0
     for merchant in Merchant.objects.filter(
@@ -322,6 +324,10 @@ def red_list_review(*, now: datetime | None = None) -> int:
                 target=merchant,
                 after={"complaint_rate_bp": rate},
             )
+            hearing, _created = Hearing.objects.get_or_create(
+                community=merchant.community, merchant=merchant, reason="red_list", quarter=""
+            )
+            audit_record(actor=None, action="merchant.hearing_open", target=hearing)
         listed += 1
     return listed
 
@@ -341,6 +347,7 @@ def merchant_remove(*, merchant: Merchant, reason: str, blacklist: bool, actor: 
             raise errors.ExitBlocked(reason="complaints are still open")
         before = snapshot(current)
         deposit_return_all(merchant=current, actor=actor)
+        staff_release(merchant=current, actor=actor)
         current.status = MerchantStatus.REMOVED
         current.closed_at = timezone.now()
         current.save(update_fields=["status", "closed_at"])
