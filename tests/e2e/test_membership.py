@@ -112,3 +112,5 @@ def test_resident_joins_pays_at_the_counter_and_sees_the_card(
     audit_page(page, elderly=elderly)
     page.goto(f"{site_url}/c/{community.slug}/charter/")
     audit_page(page, elderly=elderly)
+    page.goto(f"{site_url}/login/phone/")
+    audit_page(page, elderly=elderly)

@@ -208,3 +208,23 @@ def test_phone_unique_in_the_database(community):
     other.phone_hash = member.phone_hash
     with pytest.raises(IntegrityError):
         other.save()
+
+
+def test_returning_member_logs_in_with_phone_and_code(community):
+    from django.test import Client
+
+    from tests.members.conftest import code_for_latest
+
+    phone = next_phone()
+    member = join(community, phone=phone)
+    client = Client()
+    client.post("/login/phone/", {"step": "phone", "phone": next_phone()})  # unknown: no code
+    assert ConsoleSms.objects.count() == 1  # only the join code
+    later = timezone.now() + timedelta(minutes=2)
+    sms_code_request(phone=phone, ip=None, purpose="login", now=later)
+    wrong = client.post("/login/phone/", {"step": "code", "phone": phone, "code": "x"})
+    assert b'data-testid="error"' in wrong.content
+    sms_code_request(phone=phone, ip=None, purpose="login", now=later + timedelta(minutes=2))
+    done = client.post("/login/phone/", {"step": "code", "phone": phone, "code": code_for_latest()})
+    assert done.status_code == 302
+    assert int(client.session["_auth_user_id"]) == member.user_id

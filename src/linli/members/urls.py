@@ -8,6 +8,7 @@ urlpatterns = [
     path("c/<slug:slug>/charter/", views.charter, name="charter"),
     path("c/<slug:slug>/ops/members/", views.desk, name="desk"),
     path("me/membership/", views.mine, name="mine"),
+    path("login/phone/", views.phone_login, name="phone_login"),
     path("me/referrals/", views.referrals, name="referrals"),
     path("me/inbox/", views.inbox, name="inbox"),
     path("me/groups/", views.groups, name="groups"),

@@ -396,3 +396,25 @@ def groups(request: HttpRequest) -> HttpResponse:
         row["has_discount"] = row["size"] >= policy.interest_group_min_members
     context.update({"rows": rows, "policy": policy})
     return render(request, "members/groups.html", context)
+
+
+def phone_login(request: HttpRequest) -> HttpResponse:
+    """Log in with phone + SMS code: members who joined by phone have no password."""
+    form = {"phone": request.POST.get("phone", "")}
+    context: dict[str, Any] = {"form": form, "step": "phone", "console_note": CONSOLE_NOTE}
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "phone":
+                sent = svc.sms_code_request(phone=form["phone"], ip=_ip(request), purpose="login")
+                context.update(step="code", sent=sent)
+            else:
+                context["step"] = "code"
+                member = svc.member_login_with_code(
+                    phone=form["phone"], code=request.POST.get("code", "")
+                )
+                login(request, member.user, backend=MODEL_BACKEND)
+                return redirect("members:mine")
+        except DomainError as error:
+            context["error"] = error.render(request.LANGUAGE_CODE)
+    context["is_console"] = getattr(sms_sender(), "is_console", False)
+    return render(request, "members/phone_login.html", context)

@@ -14,6 +14,7 @@ from linli.members.services.fees import (
 )
 from linli.members.services.joining import (
     marketing_set,
+    member_login_with_code,
     member_register,
     member_verify_identity,
     sms_code_request,
@@ -56,6 +57,7 @@ __all__ = [
     "marketing_set",
     "member_close",
     "member_export",
+    "member_login_with_code",
     "member_register",
     "member_skills",
     "member_verify_identity",

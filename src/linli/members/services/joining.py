@@ -55,14 +55,28 @@ class CodeSent:
 
 
 def sms_code_request(
-    *, phone: str, ip: str | None, community: Community | None = None, now: datetime | None = None
+    *,
+    phone: str,
+    ip: str | None,
+    community: Community | None = None,
+    now: datetime | None = None,
+    purpose: str = "join",
 ) -> CodeSent:
-    """Send a one-time code, rate-limited per number and per IP (SPEC capability 2)."""
+    """Send a one-time code, rate-limited per number and per IP (SPEC capability 2).
+    `join`: only for a number not in use; `login`: answers the same whether or not the
+    number belongs to a member (no account probing), but sends only if it does."""
     now = now or timezone.now()
     phone = phone_normalise(phone)
     phone_hash = pii.lookup_hash("phone", phone)
-    if Member.objects.filter(phone_hash=phone_hash).exists():
-        raise errors.PhoneTaken()  # joining only: no code is sent for a number already in use
+    is_known = Member.objects.filter(phone_hash=phone_hash, closed_at__isnull=True).exists()
+    if purpose == "join" and is_known:
+        raise errors.PhoneTaken()  # no code is sent for a number already in use
+    if purpose == "login" and not is_known:
+        return CodeSent(
+            phone_masked=pii.mask_phone(phone),
+            is_console=sms_sender().is_console,
+            expires_at=now + CODE_TTL,
+        )
     hour_ago = now - timedelta(hours=1)
     recent = SmsCode.objects.filter(phone_hash=phone_hash, created_at__gt=hour_ago)
     if (
@@ -286,4 +300,17 @@ def marketing_set(*, member: Member, opt_in: bool) -> Member:
             after={"marketing_opt_in": opt_in},
         )
     member.marketing_opt_in = opt_in
+    return member
+
+
+def member_login_with_code(*, phone: str, code: str, now: datetime | None = None) -> Member:
+    """A returning member logs in with phone + SMS code (members have no password)."""
+    now = now or timezone.now()
+    phone = phone_normalise(phone)
+    phone_hash = pii.lookup_hash("phone", phone)
+    with transaction.atomic():
+        is_code_right = _code_consume(phone_hash=phone_hash, code=code, now=now)
+    member = Member.objects.filter(phone_hash=phone_hash, closed_at__isnull=True).first()
+    if not is_code_right or member is None or not member.user.is_active:
+        raise errors.CodeInvalid()
     return member
