@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("linli.ledger.urls")),
     path("", include("linli.merchants.urls")),
+    path("", include("linli.commerce.urls")),
     path("", include("linli.members.urls")),
     path("", include("linli.web.urls")),
 ]

@@ -9,10 +9,11 @@ from linli.commerce.legs import PlannedLeg, refund_legs
 @given(
     total=st.integers(1, 100_000),
     amounts=st.lists(st.integers(1, 100_000), min_size=1, max_size=14),
+    reasons=st.lists(st.sampled_from(["payment", "commission", "fund", "rebate"]), min_size=14),
     cuts=st.lists(st.integers(1, 100_000), max_size=6),
 )
-def test_partial_refunds_never_exceed_and_a_full_one_is_exact(total, amounts, cuts):
-    original = [PlannedLeg(i, 100 + i, a, "CNY", "payment") for i, a in enumerate(amounts)]
+def test_partial_refunds_never_exceed_and_a_full_one_is_exact(total, amounts, reasons, cuts):
+    original = [PlannedLeg(i, 100 + i, a, "CNY", reasons[i]) for i, a in enumerate(amounts)]
     reversed_so_far = {i: 0 for i in range(len(amounts))}
     refunded = 0
     for cut in [*cuts, total]:  # whatever happened before, the rest is refunded at the end

@@ -160,7 +160,7 @@ def test_spent_cashback_is_written_off_to_subsidy_not_member_debt(shop_a):
     refunds=st.lists(st.integers(1, 50_000), max_size=4),
     preset=st.sampled_from(["A", "B"]),
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_any_sale_and_refund_sequence_balances_and_member_never_negative(
     amount, coin_share, refunds, preset
 ):
@@ -168,7 +168,7 @@ def test_any_sale_and_refund_sequence_balances_and_member_never_negative(
 
     shop = build_shop(preset)
     asset = "TIME" if preset == "A" else "PTS"
-    fund(shop.buyer, asset, 20_000)
+    fund(shop.buyer, asset, 60_000)  # more than any sale below can spend
     units = amount * coin_share // 100
     if asset == "PTS":
         units = units // 25  # 1 point = 25 fen
@@ -185,7 +185,10 @@ def test_any_sale_and_refund_sequence_balances_and_member_never_negative(
         if left == 0:
             break
         r = min(r, left)
-        refund = sale_refund(sale=sale, actor=shop.cashier, request_no=f"r{i}", amount_fen=r)
+        try:
+            refund = sale_refund(sale=sale, actor=shop.cashier, request_no=f"r{i}", amount_fen=r)
+        except errors.RefundInvalid:  # too small to move any leg: refused, nothing posted
+            continue
         refunded += r
         journals.append(refund.journal_id)
         sale.refresh_from_db()
@@ -201,4 +204,4 @@ def test_any_sale_and_refund_sequence_balances_and_member_never_negative(
     for wallet_asset in ("CNY", "TIME", "PTS"):
         assert balance(wallet_of(shop.buyer, wallet_asset)) >= 0
     if refunded == amount:  # a full refund gives the member back exactly what they paid
-        assert balance(wallet_of(shop.buyer, asset)) == 20_000
+        assert balance(wallet_of(shop.buyer, asset)) == 60_000

@@ -17,7 +17,8 @@ The rule (SPEC capability 4; A§2.1, A§2.3, A§3.2, A§4.1, A§7, B§1.1, B§1.
   performance grading exists.
 
 Refunds (cumulative, proportional): after a cumulative refund of R of a sale of P fen,
-every original leg of amount a has been reversed by floor(a·R/P). Each refund posts the
+every original leg of amount a has been reversed by floor(a·R/P) — ceil(a·R/P) for the
+fees, which flow back to the merchant, so rounding never overdraws it. Each refund posts the
 difference from the previous one, so any sequence of partial refunds never reverses more
 than the original and a full refund reverses it exactly. A cash-back the member has spent
 since is not clawed back below zero: the unrecoverable part is borne by the platform's
@@ -139,11 +140,23 @@ def refund_legs(
     legs: list[PlannedLeg] = []
     incoming: dict[int, int] = {}
     for leg in original:
-        delta = _reversed(leg.amount, amount_fen, refunded_before_fen, refunded_after_fen)
+        delta = _reversed(
+            leg.amount,
+            amount_fen,
+            refunded_before_fen,
+            refunded_after_fen,
+            leg.reason in _ROUNDED_UP,
+        )
         if delta > 0 and leg.reason == "payment":
             incoming[leg.debit_account_id] = incoming.get(leg.debit_account_id, 0) + delta
     for leg in original:
-        delta = _reversed(leg.amount, amount_fen, refunded_before_fen, refunded_after_fen)
+        delta = _reversed(
+            leg.amount,
+            amount_fen,
+            refunded_before_fen,
+            refunded_after_fen,
+            leg.reason in _ROUNDED_UP,
+        )
         if delta <= 0:
             continue
         member_id = leg.credit_account_id
@@ -172,5 +185,13 @@ def refund_legs(
     return legs
 
 
-def _reversed(amount: int, total_fen: int, before_fen: int, after_fen: int) -> int:
+# Fees flow back to the merchant rounded up and the payment back to the member rounded
+# down, so after any partial refund the merchant keeps at least its exact share of the
+# rest: (payment − fees)·(1 − r) ≥ 0 — never overdrawn by rounding.
+_ROUNDED_UP = frozenset({"commission", "fund", "rebate"})
+
+
+def _reversed(amount: int, total_fen: int, before_fen: int, after_fen: int, up: bool) -> int:
+    if up:
+        return -(-amount * after_fen // total_fen) + (-amount * before_fen // total_fen)
     return amount * after_fen // total_fen - amount * before_fen // total_fen

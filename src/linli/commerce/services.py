@@ -425,6 +425,8 @@ def _refund_post(
                 a: chart[(AccountKind.SUBSIDY, a)].id for a in ("CNY", "TIME", "PTS")
             },
         )
+        if not legs:  # too small to move a single unit of any leg: nothing to post
+            raise errors.RefundInvalid()
         posted = journal_post(
             community=locked.community,
             code="sale_refund" if kind == RefundKind.REFUND else "sale_undo",

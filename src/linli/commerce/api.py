@@ -1,0 +1,187 @@
+"""/api/v1/commerce/communities/{slug}/…: the till's three verbs and the member card (thin).
+
+For a POS client or mini-program: prepare → consume(request_no) → undo(request_no).
+Refusals are domain errors with a stable code, mapped to 4xx JSON by linli.api.
+"""
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Field, Path, Router, Schema
+
+from linli.commerce import cards, selectors, services
+from linli.commerce.models import Sale, SaleSource
+from linli.communities.models import Community
+from linli.communities.selectors import community_get
+from linli.errors import Forbidden
+from linli.members.selectors import member_for_user
+
+router = Router(tags=["commerce"])
+Slug = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
+BASE = "/communities/{slug}"
+MAX_UNITS = 10**10
+
+
+class SaleIn(Schema):
+    code: str = Field(max_length=40)
+    pin: str = Field(default="", max_length=12)
+    amount_fen: int = Field(ge=1, le=services.MAX_SALE_FEN)
+    coin_units: int = Field(default=0, ge=0, le=MAX_UNITS)
+    points: int = Field(default=0, ge=0, le=MAX_UNITS)
+
+
+class ConsumeIn(SaleIn):
+    request_no: str = Field(min_length=1, max_length=64)
+    source: SaleSource = SaleSource.POS
+
+
+class LegOut(Schema):
+    reason: str
+    payer: str
+    payee: str
+    amount: str
+    asset: str
+
+
+class PreviewOut(Schema):
+    member: str
+    tier: str
+    amount_fen: int
+    cash_fen: int
+    coin_units: int
+    points: int
+    legs: list[LegOut]
+
+
+class SaleOut(Schema):
+    id: int
+    request_no: str
+    status: str
+    member: str
+    amount_fen: int
+    cash_fen: int
+    coin_units: int
+    points: int
+    refunded_fen: int
+    journal_id: str
+    source: str
+    created_at: str
+    replayed: bool = False
+    legs: list[LegOut]
+
+
+class UndoIn(Schema):
+    source: SaleSource = SaleSource.POS
+
+
+class RefundIn(Schema):
+    request_no: str = Field(min_length=1, max_length=64)
+    amount_fen: int = Field(ge=1, le=services.MAX_SALE_FEN)
+
+
+class CodeOut(Schema):
+    code: str
+    step_seconds: int
+    masked_name: str
+
+
+def _community(slug: str) -> Community:
+    return community_get(slug=slug)
+
+
+def _sale_out(sale: Sale, replayed: bool = False) -> dict[str, Any]:
+    return {
+        "id": sale.id,
+        "request_no": sale.request_no,
+        "status": sale.status,
+        "member": services.masked_name(sale.member.display_name),
+        "amount_fen": sale.amount_fen,
+        "cash_fen": sale.cash_fen,
+        "coin_units": sale.coin_units,
+        "points": sale.points,
+        "refunded_fen": sale.refunded_fen,
+        "journal_id": str(sale.journal_id),
+        "source": sale.source,
+        "created_at": sale.created_at.isoformat(),
+        "replayed": replayed,
+        "legs": [vars(x) for x in selectors.receipt_lines(legs=sale.legs, member=None)],
+    }
+
+
+@router.post(BASE + "/sales/prepare", response=PreviewOut)
+def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
+    community = _community(slug)
+    merchant, _role = selectors.till_for(user=request.user, community=community)
+    preview = services.sale_prepare(
+        merchant=merchant,
+        code=body.code,
+        pin=body.pin,
+        amount_fen=body.amount_fen,
+        coin_units=body.coin_units,
+        points=body.points,
+    )
+    legs = [leg.as_json() for leg in preview.legs]
+    return {
+        "member": preview.masked_name,
+        "tier": preview.tier,
+        "amount_fen": preview.amount_fen,
+        "cash_fen": preview.cash_fen,
+        "coin_units": preview.coin_units,
+        "points": preview.points,
+        "legs": [vars(x) for x in selectors.receipt_lines(legs=legs, member=None)],
+    }
+
+
+@router.post(BASE + "/sales", response={201: SaleOut, 200: SaleOut})
+def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> tuple[int, dict[str, Any]]:
+    community = _community(slug)
+    merchant, _role = selectors.till_for(user=request.user, community=community)
+    sale, replayed = services.sale_consume(
+        merchant=merchant,
+        clerk=request.user,
+        request_no=body.request_no,
+        code=body.code,
+        pin=body.pin,
+        amount_fen=body.amount_fen,
+        coin_units=body.coin_units,
+        points=body.points,
+        source=body.source,
+    )
+    return (200 if replayed else 201), _sale_out(sale, replayed)
+
+
+@router.post(BASE + "/sales/{request_no}/undo", response=SaleOut)
+def undo(request: HttpRequest, slug: Slug, request_no: str, body: UndoIn) -> dict[str, Any]:
+    community = _community(slug)
+    merchant, _role = selectors.till_for(user=request.user, community=community)
+    sale = selectors.sale_by_request(merchant=merchant, request_no=request_no)
+    services.sale_undo(sale=sale, actor=request.user, source=body.source)
+    sale.refresh_from_db()
+    return _sale_out(sale)
+
+
+@router.post(BASE + "/sales/{request_no}/refunds", response=SaleOut)
+def refund(request: HttpRequest, slug: Slug, request_no: str, body: RefundIn) -> dict[str, Any]:
+    community = _community(slug)
+    merchant, role = selectors.till_for(user=request.user, community=community)
+    if not selectors.can_refund(role=role):
+        raise Forbidden()
+    sale = selectors.sale_by_request(merchant=merchant, request_no=request_no)
+    services.sale_refund(
+        sale=sale, actor=request.user, request_no=body.request_no, amount_fen=body.amount_fen
+    )
+    sale.refresh_from_db()
+    return _sale_out(sale)
+
+
+@router.get(BASE + "/card", response=CodeOut)
+def card(request: HttpRequest, slug: Slug) -> dict[str, Any]:
+    community = _community(slug)
+    member = member_for_user(user=request.user)
+    if member is None or member.community_id != community.id:
+        raise Forbidden()
+    return {
+        "code": cards.member_code(card=cards.card_ensure(member=member)),
+        "step_seconds": cards.STEP_SECONDS,
+        "masked_name": services.masked_name(member.display_name),
+    }

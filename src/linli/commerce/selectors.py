@@ -1,0 +1,124 @@
+"""Reads for alliance commerce: who may record sales where, who may see which receipt,
+and the receipt explained leg by leg."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from linli.commerce.models import Sale
+from linli.communities.models import Community
+from linli.communities.permissions import has_permission
+from linli.errors import Forbidden, NotFound
+from linli.ledger.display import amount_display
+from linli.ledger.models import Account, AccountKind
+from linli.members.models import Member
+from linli.merchants.models import Merchant, StaffRole
+from linli.merchants.selectors import staff_merchant
+
+REASONS = {
+    "payment": _("paid"),
+    "commission": _("platform commission"),
+    "fund": _("community fund"),
+    "rebate": _("rebate to the shop that introduced the member"),
+    "cashback": _("cash-back to the member"),
+    "gold": _("gold referrer's share"),
+    "writeoff": _("spent cash-back not clawed back, borne by platform subsidies"),
+}
+SYSTEM_NAMES: dict[str, Any] = {
+    AccountKind.CASH_IN: _("cash at the till"),
+    AccountKind.PLATFORM_REVENUE: _("platform"),
+    AccountKind.COMMUNITY_FUND: _("community fund"),
+    AccountKind.ISSUANCE: _("issued by the alliance"),
+    AccountKind.SUBSIDY: _("platform subsidies"),
+}
+
+
+def till_for(*, user: Any, community: Community) -> tuple[Merchant, str]:
+    """The shop whose till this login works (owner or cashier), or Forbidden."""
+    if not has_permission(user=user, community=community, action="sale.record"):
+        raise Forbidden()
+    job = staff_merchant(user=user, community=community)
+    if job is None:
+        raise Forbidden()
+    return job
+
+
+def sale_for_viewer(*, user: Any, community: Community, sale_id: Any) -> tuple[Sale, str]:
+    """A sale and how the viewer relates to it: "member" (their own), "staff" (of the
+    shop: masked name only) or "oversight" (operators and auditors)."""
+    if not isinstance(sale_id, int) or sale_id < 1:
+        raise NotFound()
+    sale = (
+        Sale.objects.filter(community=community, id=sale_id)
+        .select_related("merchant", "member", "policy")
+        .first()
+    )
+    if sale is None or not getattr(user, "is_authenticated", False):
+        raise NotFound()
+    if sale.member.user_id == user.id:
+        return sale, "member"
+    job = staff_merchant(user=user, community=community)
+    if job is not None and job[0].id == sale.merchant_id:
+        return sale, "staff"
+    if has_permission(user=user, community=community, action="ledger.view_all"):
+        return sale, "oversight"
+    raise NotFound()
+
+
+def sale_by_request(*, merchant: Merchant, request_no: str) -> Sale:
+    sale = Sale.objects.filter(merchant=merchant, request_no=request_no).first()
+    if sale is None:
+        raise NotFound()
+    return sale
+
+
+def can_refund(*, role: str) -> bool:
+    return role == StaffRole.OWNER
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    reason: str
+    payer: str
+    payee: str
+    amount: str
+    asset: str
+
+
+def _account_names(ids: set[int], viewer_member_id: int | None) -> dict[int, str]:
+    names: dict[int, str] = {}
+    accounts = Account.objects.filter(id__in=ids)
+    shops = {
+        m.id: m.name
+        for m in Merchant.objects.filter(
+            id__in=[a.owner_id for a in accounts if a.owner_type == "merchant"]
+        )
+    }
+    for account in accounts:
+        if account.owner_type == "merchant":
+            names[account.id] = shops.get(account.owner_id or 0, "")
+        elif account.owner_type == "member":
+            if account.owner_id == viewer_member_id:
+                names[account.id] = str(_("your wallet"))
+            else:
+                names[account.id] = str(_("a member's wallet"))
+        else:
+            names[account.id] = str(SYSTEM_NAMES.get(account.kind, account.kind))
+    return names
+
+
+def receipt_lines(*, legs: list[dict[str, Any]], member: Member | None) -> list[ReceiptLine]:
+    """Every leg of a sale or refund journal, in words (SPEC: receipts explain every leg)."""
+    ids = {leg["debit_account_id"] for leg in legs} | {leg["credit_account_id"] for leg in legs}
+    names = _account_names(ids, member.id if member is not None else None)
+    return [
+        ReceiptLine(
+            reason=str(REASONS.get(leg["reason"], leg["reason"])),
+            payer=names.get(leg["debit_account_id"], ""),
+            payee=names.get(leg["credit_account_id"], ""),
+            amount=amount_display(leg["amount"], leg["asset"]),
+            asset=leg["asset"],
+        )
+        for leg in legs
+    ]

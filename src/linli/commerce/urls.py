@@ -1,0 +1,10 @@
+from django.urls import path
+
+from linli.commerce import views
+
+app_name = "commerce"
+urlpatterns = [
+    path("c/<slug:slug>/till/", views.till, name="till"),
+    path("c/<slug:slug>/card/", views.card, name="card"),
+    path("c/<slug:slug>/receipts/<int:sale_id>/", views.receipt, name="receipt"),
+]

@@ -1,0 +1,152 @@
+"""Pages (thin): the cashier's till (phone first), the member's card, the receipt.
+
+The till is three steps: scan or type the member code (a barcode gun types digits and
+Enter), enter the amount and the member's mix, confirm. The preview shows a masked name.
+"""
+
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
+
+from linli.commerce import cards, selectors, services
+from linli.commerce.models import SaleSource
+from linli.communities.models import Community
+from linli.communities.selectors import community_get
+from linli.errors import DomainError, Forbidden, NotFound
+from linli.ledger.display import amount_display
+from linli.members.selectors import member_for_user
+
+
+def _community_or_404(slug: str) -> Community:
+    try:
+        return community_get(slug=slug)
+    except DomainError:
+        raise Http404 from None
+
+
+def _message(error: DomainError) -> str:
+    return error.render(get_language() or "zh-hans")
+
+
+def _fen(text: str) -> int:
+    """Yuan as typed ("12.5") → fen; anything else → an amount error for the form."""
+    try:
+        value = Decimal((text or "").strip() or "0")
+    except InvalidOperation:
+        raise services.errors.AmountInvalid(max=services.MAX_SALE_FEN // 100) from None
+    fen = value * 100
+    if fen != fen.to_integral_value() or not 0 <= fen <= services.MAX_SALE_FEN:
+        raise services.errors.AmountInvalid(max=services.MAX_SALE_FEN // 100)
+    return int(fen)
+
+
+def _units(text: str, scale: int) -> int:
+    try:
+        value = Decimal((text or "").strip() or "0") * (10**scale)
+    except InvalidOperation:
+        raise services.errors.MixInvalid() from None
+    if value != value.to_integral_value() or not 0 <= value <= 10**10:
+        raise services.errors.MixInvalid()
+    return int(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def till(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _community_or_404(slug)
+    try:
+        merchant, _role = selectors.till_for(user=request.user, community=community)
+    except Forbidden:
+        raise PermissionDenied from None
+    form = {k: request.POST.get(k, "") for k in ("code", "pin", "amount", "coins", "points")}
+    context: dict[str, Any] = {"community": community, "merchant": merchant, "form": form}
+    if request.method == "POST":
+        try:
+            inputs: dict[str, Any] = {
+                "code": form["code"],
+                "pin": form["pin"],
+                "amount_fen": _fen(form["amount"]),
+                "coin_units": _units(form["coins"], 2),
+                "points": _units(form["points"], 0),
+            }
+            if request.POST.get("action") == "consume":
+                sale, _replayed = services.sale_consume(
+                    merchant=merchant,
+                    clerk=request.user,
+                    request_no=request.POST.get("request_no", ""),
+                    source=SaleSource.MOBILE,
+                    **inputs,
+                )
+                return redirect("commerce:receipt", slug=community.slug, sale_id=sale.id)
+            preview = services.sale_prepare(merchant=merchant, **inputs)
+            legs = [leg.as_json() for leg in preview.legs]
+            context["preview"] = {
+                "member": preview.masked_name,
+                "tier": preview.tier,
+                "amount": amount_display(preview.amount_fen, "CNY"),
+                "cash": amount_display(preview.cash_fen, "CNY"),
+                "coins": amount_display(preview.coin_units, "TIME"),
+                "points": preview.points,
+                "lines": selectors.receipt_lines(legs=legs, member=None),
+            }
+            context["request_no"] = secrets.token_hex(8)
+        except DomainError as error:
+            context["error"] = _message(error)
+    return render(request, "commerce/till.html", context)
+
+
+@login_required
+def card(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _community_or_404(slug)
+    member = member_for_user(user=request.user)
+    if member is None or member.community_id != community.id:
+        raise Http404
+    code = cards.member_code(card=cards.card_ensure(member=member))
+    qr = segno.make(code, micro=False)
+    context = {
+        "community": community,
+        "masked_name": services.masked_name(member.display_name),
+        "code": code,
+        "code_spaced": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),
+        "qr_svg": qr.svg_inline(scale=6),
+        "step_seconds": cards.STEP_SECONDS,
+        "sales": member.purchases.select_related("merchant")[:10],
+    }
+    return render(request, "commerce/card.html", context)
+
+
+@login_required
+def receipt(request: HttpRequest, slug: str, sale_id: int) -> HttpResponse:
+    community = _community_or_404(slug)
+    try:
+        sale, viewer = selectors.sale_for_viewer(
+            user=request.user, community=community, sale_id=sale_id
+        )
+    except NotFound:
+        raise Http404 from None
+    member = sale.member if viewer == "member" else None
+    context = {
+        "community": community,
+        "sale": sale,
+        "viewer": viewer,
+        "member_name": services.masked_name(sale.member.display_name),
+        "amount": amount_display(sale.amount_fen, "CNY"),
+        "cash": amount_display(sale.cash_fen, "CNY"),
+        "coins": amount_display(sale.coin_units, "TIME"),
+        "refunded": amount_display(sale.refunded_fen, "CNY"),
+        "lines": selectors.receipt_lines(legs=sale.legs, member=member),
+        "refunds": [
+            (r, selectors.receipt_lines(legs=r.legs, member=member)) for r in sale.refunds.all()
+        ],
+    }
+    if request.GET.get("layout") == "58mm":
+        return render(request, "commerce/receipt_58mm.html", context)
+    return render(request, "commerce/receipt.html", context)
