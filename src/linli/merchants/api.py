@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Path, Router, Schema
+from ninja.responses import Status
 
 from linli.api import PUBLIC
 from linli.communities.audit import audit_ip
@@ -189,7 +190,7 @@ def merchants(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
 
 
 @router.post(BASE + "/applications", response={201: ApplicationOut})
-def apply(request: HttpRequest, slug: Slug, body: ApplicationIn) -> tuple[int, dict[str, Any]]:
+def apply(request: HttpRequest, slug: Slug, body: ApplicationIn) -> Status:
     community = _community(slug)
     access.require(user=request.user, community=community, action="merchant.apply")
     industries_ensure(community=community)
@@ -207,7 +208,7 @@ def apply(request: HttpRequest, slug: Slug, body: ApplicationIn) -> tuple[int, d
             contact_phone=body.contact_phone,
             exclusivity_accepted=body.exclusivity_accepted,
         )
-    return 201, _application_out(application)
+    return Status(201, _application_out(application))
 
 
 @router.get(BASE + "/applications", response=list[ApplicationOut])
@@ -262,9 +263,7 @@ def light(request: HttpRequest, slug: Slug, merchant_id: IdPath) -> dict[str, An
 
 
 @router.post(BASE + "/merchants/{merchant_id}/staff", response={201: StaffOut})
-def add_staff(
-    request: HttpRequest, slug: Slug, merchant_id: IdPath, body: StaffIn
-) -> tuple[int, dict[str, Any]]:
+def add_staff(request: HttpRequest, slug: Slug, merchant_id: IdPath, body: StaffIn) -> Status:
     community = _community(slug)
     merchant = _merchant(community, merchant_id)
     access.require(
@@ -274,13 +273,13 @@ def add_staff(
         staff = staff_add(
             merchant=merchant, username=body.username, password=body.password, actor=request.user
         )
-    return 201, {"id": staff.id, "username": staff.user.get_username(), "role": staff.role}
+    return Status(201, {"id": staff.id, "username": staff.user.get_username(), "role": staff.role})
 
 
 @router.post(BASE + "/merchants/{merchant_id}/complaints", response={201: ComplaintOut})
 def file_complaint(
     request: HttpRequest, slug: Slug, merchant_id: IdPath, body: ComplaintIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     community = _community(slug)
     merchant = _merchant(community, merchant_id)
     access.require(user=request.user, community=community, action="merchant.complaint_file")
@@ -291,7 +290,7 @@ def file_complaint(
             text=body.text,
             sale_journal_id=body.sale_journal_id,
         )
-    return 201, _complaint_out(complaint)
+    return Status(201, _complaint_out(complaint))
 
 
 def _complaint_out(complaint: Complaint) -> dict[str, Any]:
@@ -345,9 +344,7 @@ def decide(
 
 
 @router.post(BASE + "/merchants/{merchant_id}/ratings", response={201: dict[str, int]})
-def rate(
-    request: HttpRequest, slug: Slug, merchant_id: IdPath, body: RatingIn
-) -> tuple[int, dict[str, int]]:
+def rate(request: HttpRequest, slug: Slug, merchant_id: IdPath, body: RatingIn) -> Status:
     community = _community(slug)
     merchant = _merchant(community, merchant_id)
     access.require(user=request.user, community=community, action="merchant.rate")
@@ -358,13 +355,13 @@ def rate(
         stars=body.stars,
         comment=body.comment,
     )
-    return 201, {"id": rating.id, "stars": rating.stars}
+    return Status(201, {"id": rating.id, "stars": rating.stars})
 
 
 @router.post(BASE + "/merchants/{merchant_id}/violations", response={201: ViolationOut})
 def record_violation(
     request: HttpRequest, slug: Slug, merchant_id: IdPath, body: ViolationIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     community = _community(slug)
     merchant = _merchant(community, merchant_id)
     access.require(user=request.user, community=community, action="merchant.violation_record")
@@ -376,12 +373,15 @@ def record_violation(
             fine_units=body.fine_units,
             actor=request.user,
         )
-    return 201, {
-        "id": violation.id,
-        "merchant_id": merchant.id,
-        "fine_units": violation.fine_units,
-        "journal_id": str(violation.journal_id) if violation.journal_id else None,
-    }
+    return Status(
+        201,
+        {
+            "id": violation.id,
+            "merchant_id": merchant.id,
+            "fine_units": violation.fine_units,
+            "journal_id": str(violation.journal_id) if violation.journal_id else None,
+        },
+    )
 
 
 class OfferIn(Schema):
@@ -399,9 +399,7 @@ class OfferOut(Schema):
 
 
 @router.post(BASE + "/merchants/{merchant_id}/offers", response={201: OfferOut})
-def publish_offer(
-    request: HttpRequest, slug: Slug, merchant_id: IdPath, body: OfferIn
-) -> tuple[int, dict[str, Any]]:
+def publish_offer(request: HttpRequest, slug: Slug, merchant_id: IdPath, body: OfferIn) -> Status:
     community = _community(slug)
     merchant = _merchant(community, merchant_id)
     access.require(
@@ -418,13 +416,16 @@ def publish_offer(
             actor=request.user,
         )
     check = offer_check(merchant=merchant, month=today)
-    return 201, {
-        "month": offer.month.isoformat(),
-        "value_fen": offer.value_fen,
-        "revenue_fen": check.revenue_fen,
-        "required_fen": check.required_fen,
-        "is_short": check.is_short,
-    }
+    return Status(
+        201,
+        {
+            "month": offer.month.isoformat(),
+            "value_fen": offer.value_fen,
+            "revenue_fen": check.revenue_fen,
+            "required_fen": check.required_fen,
+            "is_short": check.is_short,
+        },
+    )
 
 
 class RotaIn(Schema):
