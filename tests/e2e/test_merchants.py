@@ -27,9 +27,15 @@ def _elderly(page: Any) -> None:
         page.wait_for_load_state("load")
 
 
+def _english(page, site_url) -> None:
+    """This walk-through reads English labels; the zh-hans run is the public page below."""
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": site_url}])
+
+
 def test_a_member_applies_the_chair_admits_the_merchant_sees_its_console(
     page, site_url, login, audit_page, alliance
 ) -> None:
+    _english(page, site_url)
     login(page, "fruitseller", "pw")
     page.goto(f"{site_url}/c/sunny/merchants/apply/")
     _elderly(page)
@@ -52,6 +58,7 @@ def test_a_member_applies_the_chair_admits_the_merchant_sees_its_console(
     assert page.get_by_test_id("application-submitted").is_visible()
 
     page.context.clear_cookies()
+    _english(page, site_url)
     login(page, "chair", "pw")
     page.goto(f"{site_url}/c/sunny/merchants/committee/")
     _elderly(page)
@@ -64,6 +71,7 @@ def test_a_member_applies_the_chair_admits_the_merchant_sees_its_console(
     assert Merchant.objects.filter(name="鲜果坊", status="active").exists()
 
     page.context.clear_cookies()
+    _english(page, site_url)
     login(page, "fruitseller", "pw")
     page.goto(f"{site_url}/c/sunny/merchants/console/")
     _elderly(page)
