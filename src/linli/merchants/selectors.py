@@ -9,6 +9,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Avg, Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from linli.communities.models import Community
 from linli.communities.selectors import policy_in_force
@@ -273,10 +274,29 @@ def referrals_in_month(*, merchant: Merchant, month: date) -> int:
 # --- the traffic light --------------------------------------------------------------------
 
 
+_COLOUR_LABELS = {"green": _("green"), "amber": _("amber"), "red": _("red")}
+_REASON_LABELS = {
+    "suspended": _("suspended"),
+    "red_list": _("on the red list"),
+    "complaint_rate": _("complaint rate"),
+    "deposit_short": _("deposit below the required amount"),
+    "referrals_due": _("new-member referrals due"),
+    "ratings_low": _("low ratings"),
+}
+
+
 @dataclass(frozen=True)
 class TrafficLight:
     colour: str  # green / amber / red
     reasons: tuple[str, ...]
+
+    @property
+    def colour_label(self) -> str:
+        return str(_COLOUR_LABELS.get(self.colour, self.colour))
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(_REASON_LABELS.get(reason, reason)) for reason in self.reasons]
 
 
 def traffic_light(*, merchant: Merchant, now: datetime | None = None) -> TrafficLight:
