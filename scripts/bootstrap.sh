@@ -6,5 +6,4 @@ if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1;
   echo "bootstrap: installing uv from PyPI"
   python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
 fi
-uv() { if command -v uv >/dev/null 2>&1; then command uv "$@"; else python3 -m uv "$@"; fi; }
-uv sync --locked --quiet
+scripts/uv.sh sync --locked --quiet
