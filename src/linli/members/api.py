@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Path, Query, Router
+from ninja.responses import Status
 
 from linli.api import PUBLIC
 from linli.communities.audit import audit_ip
@@ -21,7 +22,6 @@ from linli.members.errors import NotAMember
 from linli.members.models import (
     AdmissionApplication,
     Charter,
-    GiftPack,
     InterestGroup,
     Member,
     Membership,
@@ -143,7 +143,7 @@ def send_code(request: HttpRequest, slug: Slug, body: SmsCodeIn) -> dict[str, An
 
 
 @router.post(BASE + "/join", response={201: JoinOut}, auth=PUBLIC, summary="Join with the code")
-def join(request: HttpRequest, slug: Slug, body: JoinIn) -> tuple[int, dict[str, Any]]:
+def join(request: HttpRequest, slug: Slug, body: JoinIn) -> Status:
     community = community_get(slug=slug)
     building = None
     if body.building_id is not None:
@@ -163,7 +163,7 @@ def join(request: HttpRequest, slug: Slug, body: JoinIn) -> tuple[int, dict[str,
             referral_code=body.referral_code,
         )
     token = svc.api_token_create(user=member.user, name="join")
-    return 201, {"member_id": member.id, "token": token}
+    return Status(201, {"member_id": member.id, "token": token})
 
 
 @router.get("/me", response=MeOut, summary="My membership (my own data, unmasked)")
@@ -184,7 +184,7 @@ def verify_identity(request: HttpRequest, body: IdentityIn) -> dict[str, Any]:
 
 
 @router.post("/me/memberships", response={201: MembershipOut}, summary="Apply or renew")
-def apply(request: HttpRequest, body: ApplyIn) -> tuple[int, dict[str, Any] | None]:
+def apply(request: HttpRequest, body: ApplyIn) -> Status:
     with audit_ip(_ip(request)):
         membership = svc.membership_apply(
             member=_me(request),
@@ -192,7 +192,7 @@ def apply(request: HttpRequest, body: ApplyIn) -> tuple[int, dict[str, Any] | No
             charter_version=body.charter_version,
             accepts_charter=body.accepts_charter,
         )
-    return 201, membership_out(membership)
+    return Status(201, membership_out(membership))
 
 
 @router.post(
@@ -264,9 +264,9 @@ def close(request: HttpRequest) -> dict[str, bool]:
 
 
 @router.post("/me/gift", response={201: GiftOut}, summary="Claim the new-member gift pack")
-def claim_gift(request: HttpRequest, body: GiftIn) -> tuple[int, GiftPack]:
+def claim_gift(request: HttpRequest, body: GiftIn) -> Status:
     with audit_ip(_ip(request)):
-        return 201, svc.gift_pack_claim(member=_me(request), store_name=body.store_name)
+        return Status(201, svc.gift_pack_claim(member=_me(request), store_name=body.store_name))
 
 
 def group_out(group: InterestGroup, member: Member) -> dict[str, Any]:
@@ -287,9 +287,9 @@ def groups(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/me/groups", response={201: GroupOut}, summary="Create an interest group")
-def create_group(request: HttpRequest, body: GroupIn) -> tuple[int, dict[str, Any]]:
+def create_group(request: HttpRequest, body: GroupIn) -> Status:
     member = _me(request)
-    return 201, group_out(svc.group_create(member=member, name=body.name), member)
+    return Status(201, group_out(svc.group_create(member=member, name=body.name), member))
 
 
 def _group(member: Member, group_id: int) -> InterestGroup:
@@ -330,10 +330,12 @@ def _operator(request: HttpRequest, slug: str, action: str) -> Community:
 
 
 @router.post(BASE + "/charters", response={201: CharterOut}, summary="Publish a charter")
-def publish_charter(request: HttpRequest, slug: Slug, body: CharterIn) -> tuple[int, Charter]:
+def publish_charter(request: HttpRequest, slug: Slug, body: CharterIn) -> Status:
     community = _operator(request, slug, "member.charter_publish")
     with audit_ip(_ip(request)):
-        return 201, svc.charter_publish(community=community, body=body.body, actor=request.user)
+        return Status(
+            201, svc.charter_publish(community=community, body=body.body, actor=request.user)
+        )
 
 
 @router.get(BASE + "/members", response=list[MemberRowOut], summary="Search members (masked)")
@@ -413,14 +415,15 @@ def grant_founding(
 
 
 @router.post("/me/admission", response={201: AdmissionOut}, summary="Send the questionnaire")
-def send_admission(request: HttpRequest, body: AdmissionIn) -> tuple[int, AdmissionApplication]:
+def send_admission(request: HttpRequest, body: AdmissionIn) -> Status:
     with audit_ip(_ip(request)):
-        return 201, svc.admission_apply(
+        application = svc.admission_apply(
             member=_me(request),
             interests=body.interests,
             skills=body.skills,
             willing_to_serve=body.willing_to_serve,
         )
+    return Status(201, application)
 
 
 @router.get(BASE + "/admissions", response=list[AdmissionOut], summary="Review queue")
