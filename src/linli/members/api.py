@@ -220,6 +220,25 @@ def pay_with_points(
     }
 
 
+@router.post(
+    "/me/memberships/{membership_id}/refund",
+    response=RefundOut,
+    summary="Refund my own fee within the no-reason period",
+)
+def refund_mine(request: HttpRequest, membership_id: IdPath) -> dict[str, Any]:
+    member = _me(request)
+    membership = Membership.objects.filter(member=member, pk=membership_id).first()
+    if membership is None:
+        raise NotFound()
+    with audit_ip(_ip(request)):
+        done = svc.membership_refund_self(member=member, membership=membership)
+    return {
+        "membership_id": done.membership_id,
+        "amount_fen": done.amount_fen,
+        "is_full": done.is_full,
+    }
+
+
 @router.get("/me/referrals", response=list[ReferralOut], summary="My referrals and why")
 def my_referrals(request: HttpRequest) -> list[Any]:
     return list(referrals_of(member=_me(request)))

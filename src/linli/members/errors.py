@@ -125,3 +125,17 @@ class NotAMember(DomainError):
     code = "not_a_member"
     status = 404
     message = _("No member found.")
+
+
+class RefundWindowClosed(Conflict):
+    code = "refund_window_closed"
+    message = _(
+        "The no-reason refund period is over. The counter staff refund the unused part of "
+        "the year; please ask them."
+    )
+
+
+class NotYourMembership(DomainError):
+    code = "not_your_membership"
+    status = 404
+    message = _("This membership is not yours to refund: only the member who paid can.")

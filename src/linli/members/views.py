@@ -5,11 +5,13 @@ import json
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.communities.audit import audit_ip
 from linli.communities.models import AuditEntry, Building, Community
@@ -18,6 +20,7 @@ from linli.communities.selectors import community_get, policy_in_force
 from linli.errors import DomainError
 from linli.members import pii
 from linli.members import services as svc
+from linli.members.errors import NotYourMembership
 from linli.members.models import (
     AdmissionApplication,
     ConsoleSms,
@@ -188,6 +191,8 @@ def mine(request: HttpRequest) -> HttpResponse:
                         )
                 elif action == "gift":
                     svc.gift_pack_claim(member=member, store_name=request.POST.get("store", ""))
+                elif action == "refund":
+                    _refund_mine(request, member)
                 elif action == "close" and request.POST.get("confirm") == "on":
                     svc.member_close(member=member)
                     logout(request)
@@ -200,6 +205,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     community = member.community
     policy = policy_in_force(community=community)
     number = pii.decrypt(member.id_number_cipher)
+    running = membership_current(member=member, today=timezone.localdate())
     try:
         current_charter = charter_current(community=community)
     except DomainError:
@@ -211,9 +217,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             "policy": policy,
             "phone": pii.decrypt(member.phone_cipher),
             "id_masked": pii.mask_id_number(number) if number else "",
-            "current": _membership_view(
-                membership_current(member=member, today=timezone.localdate())
-            ),
+            "current": _membership_view(running),
+            "refund_offer": _refund_offer(member, running),
+            "confirm_refund": request.GET.get("confirm") == "refund",
             "awaiting": _membership_view(membership_open(member=member)),
             "charter": current_charter,
             "fee": _yuan(policy.member_fee_fen),
@@ -235,6 +241,32 @@ def mine(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "members/mine.html", context)
+
+
+def _refund_offer(member: Any, membership: Membership | None) -> dict[str, Any] | None:
+    """The self-service refund the member may ask for now, or None (not theirs, window over)."""
+    if membership is None:
+        return None
+    try:
+        amount = svc.self_refund_quote(member=member, membership=membership)
+    except DomainError:
+        return None
+    return {"m": membership, "amount": _yuan(amount), "until": full_refund_until(membership)}
+
+
+def _refund_mine(request: HttpRequest, member: Any) -> None:
+    """Confirmed on the page: refund the member's own running membership."""
+    membership = Membership.objects.filter(
+        member=member, pk=_int(request.POST.get("membership"))
+    ).first()
+    if membership is None:
+        raise NotYourMembership()
+    refund = svc.membership_refund_self(member=member, membership=membership)
+    messages.success(
+        request,
+        _("Your membership fee of %(amount)s yuan was refunded. Your membership has ended.")
+        % {"amount": _yuan(refund.amount_fen)},
+    )
 
 
 @login_required

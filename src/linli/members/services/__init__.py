@@ -10,7 +10,9 @@ from linli.members.services.fees import (
     founding_grant,
     membership_apply,
     membership_refund,
+    membership_refund_self,
     memberships_expire,
+    self_refund_quote,
 )
 from linli.members.services.joining import (
     marketing_set,
@@ -63,11 +65,13 @@ __all__ = [
     "member_verify_identity",
     "membership_apply",
     "membership_refund",
+    "membership_refund_self",
     "memberships_expire",
     "merchant_referral_reward",
     "referral_bind",
     "referral_qualify",
     "referrals_qualify_due",
+    "self_refund_quote",
     "sms_code_request",
     "tier_for",
     "tiers_evaluate",

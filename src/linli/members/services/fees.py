@@ -397,6 +397,40 @@ def membership_refund(
     return refund
 
 
+def self_refund_quote(
+    *, member: Member, membership: Membership, now: datetime | None = None
+) -> int:
+    """What the member gets back if they confirm a self-service refund now (fen), or the
+    reason they cannot: only the payer, only a running paid year, only inside the no-reason
+    window (法释〔2025〕4号); afterwards the pro-rata refund is a counter matter, where staff
+    check how the money goes back."""
+    now = now or timezone.now()
+    if membership.member_id != member.id or membership.community_id != member.community_id:
+        raise errors.NotYourMembership()
+    if membership.status != MembershipStatus.ACTIVE or membership.fee_fen == 0:
+        raise errors.NotRefundable()
+    until = full_refund_until(membership)
+    if until is None or now >= until:
+        raise errors.RefundWindowClosed()
+    amount, _is_full = refund_amount(membership=membership, now=now)
+    return amount
+
+
+def membership_refund_self(
+    *, member: Member, membership: Membership, now: datetime | None = None
+) -> FeeRefund:
+    """The member's own "no reason" refund within the window, from their membership page
+    or the API: the same escrow refund the counter makes, with the member as the actor."""
+    now = now or timezone.now()
+    self_refund_quote(member=member, membership=membership, now=now)
+    return membership_refund(
+        membership=membership,
+        reason=_("Member's own refund within the no-reason period"),
+        actor=member.user,
+        now=now,
+    )
+
+
 def _earned_target(membership: Membership, today: date) -> int:
     if membership.starts_on is None or membership.ends_on is None:
         return 0
