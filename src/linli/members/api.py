@@ -25,6 +25,7 @@ from linli.members.models import (
     InterestGroup,
     Member,
     Membership,
+    Notice,
     TierChange,
 )
 from linli.members.notices import notice_text
@@ -59,6 +60,7 @@ from linli.members.schemas import (
     SmsCodeIn,
     SmsCodeOut,
     TierChangeOut,
+    UnreadOut,
 )
 from linli.members.selectors import (
     member_for_user,
@@ -66,6 +68,7 @@ from linli.members.selectors import (
     membership_current,
     membership_open,
     referrals_of,
+    unread_notices_count,
 )
 from linli.members.services.fees import charter_current, full_refund_until
 from linli.members.sms import CONSOLE_NOTE
@@ -244,19 +247,37 @@ def my_referrals(request: HttpRequest) -> list[Any]:
     return list(referrals_of(member=_me(request)))
 
 
+def notice_out(notice: Notice) -> dict[str, Any]:
+    return {
+        "id": notice.id,
+        "kind": notice.kind,
+        "text": notice_text(notice),
+        "is_marketing": notice.is_marketing,
+        "created_at": notice.created_at,
+        "read_at": notice.read_at,
+    }
+
+
 @router.get("/me/notices", response=list[NoticeOut], summary="My inbox")
 def my_notices(request: HttpRequest) -> list[dict[str, Any]]:
-    notices = _me(request).notices.order_by("-id")[:100]
-    return [
-        {
-            "id": n.id,
-            "kind": n.kind,
-            "text": notice_text(n),
-            "is_marketing": n.is_marketing,
-            "created_at": n.created_at,
-        }
-        for n in notices
-    ]
+    return [notice_out(n) for n in _me(request).notices.order_by("-id")[:100]]
+
+
+@router.get("/me/notices/unread", response=UnreadOut, summary="How many notices are unread")
+def my_unread(request: HttpRequest) -> dict[str, int]:
+    return {"unread": unread_notices_count(member=_me(request))}
+
+
+@router.post("/me/notices/{notice_id}/read", response=NoticeOut, summary="Open one notice")
+def read_notice(request: HttpRequest, notice_id: IdPath) -> dict[str, Any]:
+    return notice_out(svc.notice_open(member=_me(request), notice_id=notice_id))
+
+
+@router.post("/me/notices/read-all", response=UnreadOut, summary="Mark all my notices read")
+def read_all(request: HttpRequest) -> dict[str, int]:
+    member = _me(request)
+    svc.notices_mark_all_read(member=member)
+    return {"unread": unread_notices_count(member=member)}
 
 
 @router.post("/me/marketing", response=OkOut, summary="Marketing opt-in or opt-out")

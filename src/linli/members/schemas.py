@@ -115,6 +115,11 @@ class NoticeOut(Schema):
     text: str
     is_marketing: bool
     created_at: datetime
+    read_at: datetime | None
+
+
+class UnreadOut(Schema):
+    unread: int
 
 
 class MemberRowOut(Schema):

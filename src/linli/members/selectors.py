@@ -19,6 +19,7 @@ from linli.members.models import (
     Member,
     Membership,
     MembershipStatus,
+    Notice,
     Referral,
     ReferralStatus,
 )
@@ -194,3 +195,15 @@ def memberships_awaiting_payment(*, community: Community) -> QuerySet[Membership
         .select_related("member")
         .order_by("created_at")
     )
+
+
+def unread_notices_count(*, member: Member) -> int:
+    return Notice.objects.filter(member=member, read_at__isnull=True).count()
+
+
+def unread_notices_for_user(*, user: Any) -> int:
+    """The shell's badge: unread notices of the signed-in member (0 for everyone else)."""
+    member = member_for_user(user=user)
+    if member is None or member.closed_at is not None:
+        return 0
+    return unread_notices_count(member=member)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/phone/", views.phone_login, name="phone_login"),
     path("me/referrals/", views.referrals, name="referrals"),
     path("me/inbox/", views.inbox, name="inbox"),
+    path("me/inbox/<int:notice_id>/", views.notice, name="notice"),
     path("me/groups/", views.groups, name="groups"),
     path("me/membership/my-data.json", views.export, name="export"),
 ]

@@ -39,6 +39,7 @@ from linli.members.selectors import (
     membership_open,
     memberships_awaiting_payment,
     referrals_of,
+    unread_notices_count,
 )
 from linli.members.services.fees import charter_current, full_refund_until, refund_amount
 from linli.members.sms import CONSOLE_NOTE, sms_sender
@@ -291,11 +292,32 @@ def referrals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox: unread notices stand out; "mark all read" clears them."""
     member = member_for_user(user=request.user)
     if member is None:
         raise Http404
+    if request.method == "POST" and request.POST.get("action") == "read_all":
+        svc.notices_mark_all_read(member=member)
+        return redirect("members:inbox")
     notices = [(n, notice_text(n)) for n in member.notices.order_by("-id")[:100]]
-    return render(request, "members/inbox.html", {"member": member, "notices": notices})
+    return render(
+        request,
+        "members/inbox.html",
+        {"member": member, "notices": notices, "unread": unread_notices_count(member=member)},
+    )
+
+
+@login_required
+def notice(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """One notice, opened: from now on it counts as read."""
+    member = member_for_user(user=request.user)
+    if member is None:
+        raise Http404
+    try:
+        opened = svc.notice_open(member=member, notice_id=notice_id)
+    except DomainError:
+        raise Http404 from None
+    return render(request, "members/notice.html", {"notice": opened, "text": notice_text(opened)})
 
 
 @login_required

@@ -14,6 +14,7 @@ from linli.members.services.fees import (
     memberships_expire,
     self_refund_quote,
 )
+from linli.members.services.inbox import notice_open, notices_mark_all_read
 from linli.members.services.joining import (
     marketing_set,
     member_login_with_code,
@@ -68,6 +69,8 @@ __all__ = [
     "membership_refund_self",
     "memberships_expire",
     "merchant_referral_reward",
+    "notice_open",
+    "notices_mark_all_read",
     "referral_bind",
     "referral_qualify",
     "referrals_qualify_due",
