@@ -36,6 +36,7 @@ from linli.members.schemas import (
     CharterIn,
     CharterOut,
     DecisionIn,
+    FoundingSeatsOut,
     GiftIn,
     GiftOut,
     GroupIn,
@@ -63,6 +64,10 @@ from linli.members.schemas import (
     UnreadOut,
 )
 from linli.members.selectors import (
+    FoundingSeats,
+    charter_version,
+    charters_of,
+    founding_seats,
     member_for_user,
     members_search,
     membership_current,
@@ -358,6 +363,28 @@ def leave_group(request: HttpRequest, group_id: IdPath) -> dict[str, Any]:
 @router.get(BASE + "/charter", response=CharterOut, auth=PUBLIC, summary="Current charter")
 def get_charter(request: HttpRequest, slug: Slug) -> Charter:
     return charter_current(community=community_get(slug=slug))
+
+
+@router.get(BASE + "/charters", response=list[CharterOut], auth=PUBLIC, summary="All versions")
+def list_charters(request: HttpRequest, slug: Slug) -> list[Charter]:
+    return charters_of(community=community_get(slug=slug))
+
+
+@router.get(
+    BASE + "/charters/{version}", response=CharterOut, auth=PUBLIC, summary="One charter version"
+)
+def get_charter_version(request: HttpRequest, slug: Slug, version: IdPath) -> Charter:
+    return charter_version(community=community_get(slug=slug), version=version)
+
+
+@router.get(
+    BASE + "/founding",
+    response=FoundingSeatsOut,
+    auth=PUBLIC,
+    summary="Founding member places left",
+)
+def founding_places(request: HttpRequest, slug: Slug) -> FoundingSeats:
+    return founding_seats(community=community_get(slug=slug))
 
 
 # --- operators ----------------------------------------------------------------------------

@@ -97,6 +97,13 @@ class CharterOut(Schema):
     published_at: datetime
 
 
+class FoundingSeatsOut(Schema):
+    most: int | None
+    taken: int
+    left: int | None
+    first_year_free: bool
+
+
 class CharterIn(Schema):
     body: Annotated[str, Field(min_length=1, max_length=50_000), AfterValidator(_storable)]
 

@@ -15,6 +15,7 @@ from linli.errors import NotFound
 from linli.members import pii
 from linli.members.models import (
     ApiToken,
+    Charter,
     Entitlement,
     Member,
     Membership,
@@ -207,3 +208,73 @@ def unread_notices_for_user(*, user: Any) -> int:
     if member is None or member.closed_at is not None:
         return 0
     return unread_notices_count(member=member)
+
+
+def charters_of(*, community: Community) -> list[Charter]:
+    """Every published version, newest first: earlier versions stay readable."""
+    return list(Charter.objects.filter(community=community).order_by("-version"))
+
+
+def charter_version(*, community: Community, version: int) -> Charter:
+    found = Charter.objects.filter(community=community, version=version).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True)
+class CharterConsent:
+    """Which charter version the member accepted, and when (the prepayment contract)."""
+
+    version: int
+    accepted_at: Any
+    is_current: bool
+
+
+def charter_consents_of(*, member: Member, current_version: int | None) -> list[CharterConsent]:
+    rows = (
+        Membership.objects.filter(member=member)
+        .select_related("charter")
+        .order_by("-charter_accepted_at")
+    )
+    return [
+        CharterConsent(
+            version=m.charter.version,
+            accepted_at=m.charter_accepted_at,
+            is_current=m.charter.version == current_version,
+        )
+        for m in rows[:20]
+    ]
+
+
+@dataclass(frozen=True)
+class FoundingSeats:
+    """Founding / co-creation places (A§5, B§2.2): `most` None means no cap."""
+
+    most: int | None
+    taken: int
+    left: int | None
+    first_year_free: bool
+
+
+def founding_seats(*, community: Community) -> FoundingSeats:
+    from linli.communities.selectors import policy_in_force
+
+    policy = policy_in_force(community=community)
+    taken = Member.objects.filter(community=community, is_founding=True).count()
+    most = policy.founding_members_max
+    return FoundingSeats(
+        most=most,
+        taken=taken,
+        left=None if most is None else max(0, most - taken),
+        first_year_free=policy.founding_member_fee_waived,
+    )
+
+
+def founding_members(*, community: Community) -> list[Member]:
+    """For operators: who holds a founding place and why (names only, no contact data)."""
+    return list(
+        Member.objects.filter(community=community, is_founding=True, closed_at__isnull=True)
+        .only("id", "display_name", "founding_reason")
+        .order_by("id")[:200]
+    )

@@ -6,6 +6,7 @@ app_name = "members"
 urlpatterns = [
     path("c/<slug:slug>/join/", views.join, name="join"),
     path("c/<slug:slug>/charter/", views.charter, name="charter"),
+    path("c/<slug:slug>/founding/", views.founding, name="founding"),
     path("c/<slug:slug>/ops/members/", views.desk, name="desk"),
     path("me/membership/", views.mine, name="mine"),
     path("login/phone/", views.phone_login, name="phone_login"),

@@ -20,19 +20,25 @@ from linli.communities.selectors import community_get, policy_in_force
 from linli.errors import DomainError
 from linli.members import pii
 from linli.members import services as svc
-from linli.members.errors import NotYourMembership
+from linli.members.errors import NotAMember, NotYourMembership
 from linli.members.models import (
     AdmissionApplication,
     ConsoleSms,
     GiftPack,
     GroupMembership,
     InterestGroup,
+    Member,
     Membership,
     MembershipStatus,
     Tier,
 )
 from linli.members.notices import notice_text
 from linli.members.selectors import (
+    charter_consents_of,
+    charter_version,
+    charters_of,
+    founding_members,
+    founding_seats,
     member_for_user,
     members_search,
     membership_current,
@@ -114,26 +120,81 @@ def _int(value: str | None) -> int:
 
 
 def charter(request: HttpRequest, slug: str) -> HttpResponse:
+    """The member charter: current version (or `?version=N`), every earlier version, and,
+    for a signed-in member of this community, which version they accepted and when."""
     community = _community_or_404(slug)
     try:
         current = charter_current(community=community)
+        shown = (
+            charter_version(community=community, version=_int(request.GET.get("version")))
+            if request.GET.get("version")
+            else current
+        )
     except DomainError:
         raise Http404 from None
     if request.GET.get("download"):
-        response = HttpResponse(current.body, content_type="text/plain; charset=utf-8")
-        filename = f"linli-charter-{community.slug}-v{current.version}.txt"
+        response = HttpResponse(shown.body, content_type="text/plain; charset=utf-8")
+        filename = f"linli-charter-{community.slug}-v{shown.version}.txt"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    policy = policy_in_force(community=community)
+    member = member_for_user(user=request.user)
+    if member is not None and (member.community_id != community.id or member.closed_at):
+        member = None
     return render(
         request,
         "members/charter.html",
         {
             "community": community,
-            "charter": current,
-            "policy": policy,
+            "charter": shown,
+            "current": current,
+            "versions": charters_of(community=community),
+            "policy": policy_in_force(community=community),
+            "member": member,
+            "consents": charter_consents_of(member=member, current_version=current.version)
+            if member
+            else [],
         },
     )
+
+
+def founding(request: HttpRequest, slug: str) -> HttpResponse:
+    """Founding / co-creation members (A§5, B§2.2): places left, who qualifies, how to
+    apply; operators grant a place here with a reason."""
+    community = _community_or_404(slug)
+    can_grant = has_permission(
+        user=request.user, community=community, action="member.founding_grant"
+    )
+    context: dict[str, Any] = {"community": community, "can_grant": can_grant}
+    if request.method == "POST" and can_grant:
+        found = Member.objects.filter(
+            community=community, closed_at__isnull=True, pk=_int(request.POST.get("member"))
+        ).first()
+        try:
+            if found is None:
+                raise NotAMember()
+            with audit_ip(_ip(request)):
+                svc.founding_grant(
+                    member=found, reason=request.POST.get("reason", ""), actor=request.user
+                )
+            messages.success(
+                request,
+                _("%(name)s is now a founding member.") % {"name": found.display_name},
+            )
+            return redirect("members:founding", slug=community.slug)
+        except DomainError as error:
+            context["error"] = error.render(request.LANGUAGE_CODE)
+    member = member_for_user(user=request.user)
+    policy = policy_in_force(community=community)
+    context.update(
+        {
+            "seats": founding_seats(community=community),
+            "policy": policy,
+            "fee": _yuan(policy.member_fee_fen),
+            "me": member if member and member.community_id == community.id else None,
+            "founders": founding_members(community=community) if can_grant else [],
+        }
+    )
+    return render(request, "members/founding.html", context)
 
 
 def _membership_view(membership: Membership | None) -> dict[str, Any] | None:
