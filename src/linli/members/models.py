@@ -15,8 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.communities.models import Building, Community, PolicyVersion
 
-SENIOR_AGE_YEARS = 60
-
 
 class Household(models.Model):
     """A flat (户) in a building: family package, household card, one gift pack per household."""

@@ -278,3 +278,15 @@ def founding_members(*, community: Community) -> list[Member]:
         .only("id", "display_name", "founding_reason")
         .order_by("id")[:200]
     )
+
+
+def member_is_senior(*, member: Member, today: date) -> bool:
+    """60+ by the community's policy (`senior_age_years`, A§2.3): the time bank's free basic
+    services and the default of 长辈版. Age comes from the verified ID number."""
+    from linli.communities.selectors import policy_current
+
+    age = member.age_years(today=today)
+    if age is None:
+        return False
+    policy = policy_current(community=member.community)
+    return policy is not None and age >= policy.senior_age_years

@@ -5,8 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from linli.members.models import SENIOR_AGE_YEARS
-from linli.members.selectors import member_for_user
+from linli.members.selectors import member_for_user, member_is_senior
 from linli.web.services import ELDERLY_SESSION_KEY
 
 
@@ -14,7 +13,8 @@ def elderly_mode_for(request: HttpRequest) -> bool:
     """Which mode this request is shown in.
 
     A member's own saved choice wins; then a choice made in this session (for example on
-    the login page, before signing in); then the default: on for members aged 60 or more.
+    the login page, before signing in); then the default: on for members of the community
+    policy's senior age (60 in both presets) or more.
     """
     member = member_for_user(user=getattr(request, "user", None))
     if member is not None and member.prefers_elderly_mode is not None:
@@ -25,8 +25,7 @@ def elderly_mode_for(request: HttpRequest) -> bool:
         return bool(chosen)
     if member is None:
         return False
-    age = member.age_years(today=timezone.localdate())
-    return age is not None and age >= SENIOR_AGE_YEARS
+    return member_is_senior(member=member, today=timezone.localdate())
 
 
 class ElderlyModeMiddleware:

@@ -32,7 +32,8 @@ from linli.communities.services import (
     role_grant,
 )
 from linli.errors import DomainError
-from linli.members.models import SENIOR_AGE_YEARS, Member
+from linli.members.models import Member
+from linli.members.selectors import member_is_senior
 
 DEMO_PASSWORD = "linli-demo"  # noqa: S105 - printed on screen on purpose: it is a demo
 
@@ -171,14 +172,13 @@ def _logins_table() -> str:
             for slug, role_list in person.roles.items()
         )
         note = person.display_name
-        if _is_senior(person.birth_date, today=timezone.localdate()):
+        if _is_senior(person.username, today=timezone.localdate()):
             note = f"{note} · " + _("60+, elderly mode on")
         rows.append((person.username, DEMO_PASSWORD, roles, note))
     return format_table(rows)
 
 
-def _is_senior(born: date | None, *, today: date) -> bool:
-    if born is None:
-        return False
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return age >= SENIOR_AGE_YEARS
+def _is_senior(username: str, *, today: date) -> bool:
+    """By the member's community policy (`senior_age_years`), as the elderly-mode default."""
+    member = Member.objects.select_related("community").filter(user__username=username).first()
+    return member is not None and member_is_senior(member=member, today=today)
