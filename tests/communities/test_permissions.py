@@ -59,6 +59,7 @@ TABLE = {
     "member.charter_publish": (True, False, False, False, False),
     "member.sms_console":    (True,  False, False, False, False),
     "member.review":         (True,  False, False, False, False),
+    "member.dividend_post":  (True,  False, False, False, False),
 }  # fmt: skip
 ROLES = (OP, AUD, MEM, BOSS, CASH)
 CASES = [

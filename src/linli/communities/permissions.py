@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.charter_publish": frozenset({OPERATOR}),
     "member.sms_console": frozenset({OPERATOR}),
     "member.review": frozenset({OPERATOR}),  # B§1.1 admission review
+    # A§3.2 diamond dividend of a closed quarter, once the assembly approved it.
+    "member.dividend_post": frozenset({OPERATOR}),
 }
 
 

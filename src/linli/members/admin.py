@@ -78,7 +78,15 @@ class MemberAdmin(ReadOnlyAdmin):
     list_filter = ("community", "tier", "is_founding")
     search_fields = ("display_name", "referral_code")
     exclude = PII_FIELDS
-    readonly_fields = (phone_masked, is_verified)
+    readonly_fields = ("phone_masked", "is_verified")
+
+    @admin.display(description=_("phone"))
+    def phone_masked(self, member: Member) -> str:
+        return phone_masked(member)
+
+    @admin.display(description=_("real name verified"), boolean=True)
+    def is_verified(self, member: Member) -> bool:
+        return is_verified(member)
 
 
 @admin.register(Household)

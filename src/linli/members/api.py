@@ -36,6 +36,10 @@ from linli.members.schemas import (
     CharterIn,
     CharterOut,
     DecisionIn,
+    DividendIn,
+    DividendOut,
+    DividendPlanIn,
+    DividendPlanOut,
     FoundingSeatsOut,
     GiftIn,
     GiftOut,
@@ -44,6 +48,7 @@ from linli.members.schemas import (
     IdentityIn,
     JoinIn,
     JoinOut,
+    LeasePriorityOut,
     MarketingIn,
     MemberRowOut,
     MembershipOut,
@@ -73,6 +78,8 @@ from linli.members.selectors import (
     membership_current,
     membership_open,
     referrals_of,
+    shop_lease_position,
+    shop_lease_priority,
     unread_notices_count,
 )
 from linli.members.services.fees import charter_current, full_refund_until
@@ -132,6 +139,7 @@ def me_out(member: Member) -> dict[str, Any]:
         "is_founding": member.is_founding,
         "marketing_opt_in": member.marketing_opt_in,
         "tier": member.tier,
+        "shop_lease_position": shop_lease_position(member=member),
         "membership": membership_out(membership_current(member=member, today=today)),
         "awaiting_payment": membership_out(membership_open(member=member)),
     }
@@ -518,3 +526,63 @@ def decide(
         return svc.admission_decide(
             application=application, approve=body.approve, reason=body.reason, actor=request.user
         )
+
+
+# --- diamond tier benefits (A§3.2) ---------------------------------------------------------
+
+
+def _shares_out(shares: list[tuple[Member, int]]) -> list[dict[str, Any]]:
+    return [
+        {"member_id": m.id, "display_name": m.display_name, "amount_fen": amount}
+        for m, amount in shares
+    ]
+
+
+@router.get(
+    BASE + "/diamond-dividends/plan",
+    response=DividendPlanOut,
+    summary="Dry run: who would get what from a diamond dividend pool",
+)
+def dividend_plan(request: HttpRequest, slug: Slug, query: Query[DividendPlanIn]) -> dict[str, Any]:
+    community = _operator(request, slug, "member.dividend_post")
+    plan = svc.diamond_dividend_plan(community=community, pool_fen=query.pool_fen)
+    return {"shares": _shares_out(plan.shares), "residue_fen": plan.residue_fen}
+
+
+@router.post(
+    BASE + "/diamond-dividends",
+    response={201: DividendOut},
+    summary="Pay a quarter's approved diamond dividend",
+)
+def dividend_post(request: HttpRequest, slug: Slug, body: DividendIn) -> Status:
+    community = _operator(request, slug, "member.dividend_post")
+    with audit_ip(_ip(request)):
+        dividend = svc.diamond_dividends_post(
+            community=community,
+            quarter=body.quarter,
+            pool_fen=body.pool_fen,
+            approval_ref=body.approval_ref,
+            actor=request.user,
+        )
+    shares = [(s.member, s.amount_fen) for s in dividend.shares.select_related("member")]
+    return Status(
+        201,
+        {
+            "id": dividend.id,
+            "quarter": dividend.quarter,
+            "pool_fen": dividend.pool_fen,
+            "residue_fen": dividend.residue_fen,
+            "approval_ref": dividend.approval_ref,
+            "shares": _shares_out(shares),
+        },
+    )
+
+
+@router.get(
+    BASE + "/shop-lease-priority",
+    response=list[LeasePriorityOut],
+    summary="Diamond members' shop-lease priority list",
+)
+def lease_priority(request: HttpRequest, slug: Slug) -> list[Any]:
+    community = _operator(request, slug, "member.view_all")
+    return list(shop_lease_priority(community=community))

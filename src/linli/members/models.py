@@ -485,3 +485,50 @@ class AdmissionApplication(models.Model):
 
     def __str__(self) -> str:
         return f"admission {self.pk}"
+
+
+class DiamondDividend(models.Model):
+    """One quarter's diamond-tier share of the platform's realised revenue (A§3.2 理事
+    "参与平台分红"), posted after the member assembly approved it (SPEC compliance:
+    distributions need approval; the pool is never more than the realised revenue).
+    The UNIQUE quarter is the guarantee that a quarter is paid once."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    quarter = models.CharField(max_length=6)  # e.g. 2026Q3
+    pool_fen = models.PositiveBigIntegerField()
+    residue_fen = models.PositiveBigIntegerField()  # to the rounding account
+    approval_ref = models.CharField(max_length=200)
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "quarter"], name="diamond_dividend_once_per_quarter"
+            ),
+            models.CheckConstraint(condition=Q(pool_fen__gt=0), name="diamond_dividend_positive"),
+            models.CheckConstraint(
+                condition=Q(residue_fen__lte=F("pool_fen")), name="diamond_dividend_residue"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.quarter}"
+
+
+class DiamondDividendShare(models.Model):
+    dividend = models.ForeignKey(DiamondDividend, on_delete=models.PROTECT, related_name="shares")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.PositiveBigIntegerField()
+    journal_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dividend", "member"], name="diamond_share_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dividend_id}:{self.member_id}"

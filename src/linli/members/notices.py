@@ -23,6 +23,10 @@ NOTICE_TEXTS = {
     ),
     "referral_reversed": _("A referral reward was reversed because the fee was refunded."),
     "admission_decided": _("Your application was reviewed (%(status)s): %(reason)s"),
+    "diamond_dividend": _(
+        "Your diamond member share of the platform's revenue for %(quarter)s: %(amount)s yuan, "
+        "paid into your account."
+    ),
     "marketing": _("%(text)s"),
 }
 

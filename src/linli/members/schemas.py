@@ -81,6 +81,7 @@ class MeOut(Schema):
     is_founding: bool
     marketing_opt_in: bool
     tier: str
+    shop_lease_position: int | None  # diamond members only (A§3.2)
     membership: MembershipOut | None
     awaiting_payment: MembershipOut | None
 
@@ -234,3 +235,40 @@ class DecisionIn(Schema):
 
 class PointsPaymentIn(Schema):
     idempotency_key: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_storable)]
+
+
+class DividendIn(Schema):
+    quarter: Annotated[str, Field(min_length=6, max_length=6), AfterValidator(_storable)]
+    pool_fen: int = Field(..., ge=1, le=MAX_AMOUNT)
+    approval_ref: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
+
+
+class DividendPlanIn(Schema):
+    pool_fen: int = Field(..., ge=1, le=MAX_AMOUNT)
+
+
+class DividendShareOut(Schema):
+    member_id: int
+    display_name: str
+    amount_fen: int
+
+
+class DividendPlanOut(Schema):
+    shares: list[DividendShareOut]
+    residue_fen: int
+
+
+class DividendOut(Schema):
+    id: int
+    quarter: str
+    pool_fen: int
+    residue_fen: int
+    approval_ref: str
+    shares: list[DividendShareOut]
+
+
+class LeasePriorityOut(Schema):
+    position: int
+    member_id: int
+    display_name: str
+    diamond_since: datetime | None

@@ -23,6 +23,8 @@ from linli.members.models import (
     Notice,
     Referral,
     ReferralStatus,
+    Tier,
+    TierChange,
 )
 
 SEARCH_LIMIT = 50
@@ -290,3 +292,47 @@ def member_is_senior(*, member: Member, today: date) -> bool:
         return False
     policy = policy_current(community=member.community)
     return policy is not None and age >= policy.senior_age_years
+
+
+@dataclass(frozen=True)
+class LeasePriorityRow:
+    """A place on the shop-lease priority list (A§3.2 理事(钻石): 商铺优先租赁权)."""
+
+    position: int
+    member_id: int
+    display_name: str
+    diamond_since: Any
+
+
+def shop_lease_priority(*, community: Community) -> list[LeasePriorityRow]:
+    """Diamond members in the order they (last) became diamond: earliest first; the
+    member number breaks ties. Names only: leases are offered through the staff."""
+    diamonds = list(
+        Member.objects.filter(community=community, tier=Tier.DIAMOND, closed_at__isnull=True)
+    )
+    since = {}
+    for change in TierChange.objects.filter(member__in=diamonds, tier_to=Tier.DIAMOND).order_by(
+        "at", "id"
+    ):
+        since[change.member_id] = change.at  # the latest entry wins
+    ordered = sorted(
+        diamonds, key=lambda m: (since.get(m.id) is None, since.get(m.id) or m.created_at, m.id)
+    )
+    return [
+        LeasePriorityRow(
+            position=i,
+            member_id=m.id,
+            display_name=m.display_name,
+            diamond_since=since.get(m.id),
+        )
+        for i, m in enumerate(ordered, start=1)
+    ]
+
+
+def shop_lease_position(*, member: Member) -> int | None:
+    if member.tier != Tier.DIAMOND:
+        return None
+    for row in shop_lease_priority(community=member.community):
+        if row.member_id == member.id:
+            return row.position
+    return None

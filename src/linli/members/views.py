@@ -45,6 +45,7 @@ from linli.members.selectors import (
     membership_open,
     memberships_awaiting_payment,
     referrals_of,
+    shop_lease_position,
     unread_notices_count,
 )
 from linli.members.services.fees import charter_current, full_refund_until, refund_amount
@@ -293,6 +294,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             and not AdmissionApplication.objects.filter(member=member, status="approved").exists(),
             "admission": AdmissionApplication.objects.filter(member=member).order_by("-id").first(),
             "tier": Tier(member.tier).label if member.tier in Tier.values else "",
+            "lease_position": shop_lease_position(member=member),
             "gift": GiftPack.objects.filter(household_id=member.household_id).first()
             if member.household_id
             else None,

@@ -1,6 +1,10 @@
 """Every write of the members app (one function per use case, keyword-only arguments)."""
 
 from linli.members.services.admission import admission_apply, admission_decide, member_skills
+from linli.members.services.diamond import (
+    diamond_dividend_plan,
+    diamond_dividends_post,
+)
 from linli.members.services.fees import (
     charter_publish,
     entitlement_consume,
@@ -46,6 +50,8 @@ __all__ = [
     "admission_decide",
     "api_token_create",
     "charter_publish",
+    "diamond_dividend_plan",
+    "diamond_dividends_post",
     "entitlement_consume",
     "fee_pay_with_points",
     "fee_payment_confirm",
