@@ -175,7 +175,7 @@ def ad_booking_cancel(*, actor: Any, booking: AdBooking, now: datetime | None = 
         locked = AdBooking.objects.select_for_update().get(id=booking.id)
         if locked.status == AdBookingStatus.CANCELLED:
             return locked
-        if month_start(timezone.localdate(now)) >= locked.month:
+        if month_start(timezone.localdate(now)) >= locked.month or locked.journal_id is None:
             raise errors.AdCancelTooLate()
         posted = journal_reverse(
             community=community,

@@ -25,11 +25,11 @@ group-buy nobody settles can never keep a member's money held for ever.
 """
 
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from linli.commerce import groupbuy_errors as errors
@@ -100,6 +100,8 @@ def checked_tiers(tiers: Any) -> list[dict[str, int]]:
         raise errors.GroupBuyInvalid(reason=f"1 to {MAX_TIERS} price tiers")
     clean: list[dict[str, int]] = []
     for tier in tiers:
+        min_units: Any
+        price: Any
         if isinstance(tier, dict):
             min_units, price = tier.get("min_units"), tier.get("price_fen")
         elif isinstance(tier, list | tuple) and len(tier) == 2:
@@ -286,6 +288,13 @@ def group_buy_pledge(
         raise
 
 
+def _hold_of(pledge: Pledge) -> uuid.UUID:
+    """The pledge's hold (set in the transaction that created the pledge)."""
+    if pledge.hold_id is None:
+        raise errors.PledgeNotHeld()
+    return pledge.hold_id
+
+
 def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
@@ -306,7 +315,7 @@ def pledge_withdraw(*, pledge: Pledge, member: Member, now: datetime | None = No
             raise errors.GroupBuyClosed()
         posted = hold_void(
             community=group_buy.community,
-            hold_id=locked.hold_id,
+            hold_id=_hold_of(locked),
             code="group_buy_withdraw",
             idempotency_key=f"gb-withdraw:{locked.id}",
             actor=member.user,
@@ -377,7 +386,7 @@ def _settle(group_buy: GroupBuy, pledges: list[Pledge], policy: PolicyVersion, a
     for pledge, (paid, _released) in zip(pledges, amounts, strict=True):
         posted = hold_post(
             community=group_buy.community,
-            hold_id=pledge.hold_id,
+            hold_id=_hold_of(pledge),
             amount=paid,
             code="group_buy_settle",
             idempotency_key=f"gb-settle:{pledge.id}",
@@ -433,7 +442,7 @@ def _void_all(
         try:
             posted = hold_void(
                 community=group_buy.community,
-                hold_id=pledge.hold_id,
+                hold_id=_hold_of(pledge),
                 code="group_buy_void",
                 idempotency_key=f"gb-void:{pledge.id}",
                 actor=actor,
@@ -487,8 +496,3 @@ def pickup_confirm(
     if taken != 1:
         raise errors.PickupCodeUsed()
     return pledge
-
-
-def pledged_units(*, group_buy: GroupBuy) -> int:
-    held = Pledge.objects.filter(group_buy=group_buy, status=PledgeStatus.HELD)
-    return held.aggregate(total=Sum("units"))["total"] or 0
