@@ -20,7 +20,8 @@ from linli.commerce.groupbuys import (
 )
 from linli.commerce.models import GroupBuyStatus, PledgeStatus
 from linli.errors import Forbidden, NotFound
-from linli.ledger.models import Journal
+from linli.ledger.models import Journal, Transfer
+from linli.ledger.services import holds_expire
 from linli.ledger.verification import ledger_verify
 from tests.commerce.groupbuy_helpers import (
     available,
@@ -253,3 +254,19 @@ def test_settlement_adds_up_for_any_tiers_and_pledges(case):
     total = sum(paid for paid, _ in amounts)
     assert margin + merchant_share == total
     assert total * margin_bp // 10_000 <= margin <= -(-total * margin_bp // 10_000)
+
+
+def test_a_hold_released_by_the_ledger_expiry_no_longer_counts():
+    """Settled more than HOLD_GRACE late: the expired pledge is released, the rest decide."""
+    town = build_town("A")
+    gb = eggs(town, threshold_units=10)
+    early, late = member_with_cash(town, 50_000), member_with_cash(town, 50_000)
+    first = group_buy_pledge(group_buy=gb, member=early, units=4, now=town.now)
+    group_buy_pledge(group_buy=gb, member=late, units=6, now=town.now)
+    hold = first.hold_id
+    expires = Transfer.objects.get(id=hold).expires_at
+    assert holds_expire(now=expires + timedelta(seconds=1)) == 2
+    closed = group_buy_close(group_buy=gb, now=expires + timedelta(seconds=2))
+    assert closed.status == GroupBuyStatus.VOIDED
+    assert set(closed.pledges.values_list("status", flat=True)) == {PledgeStatus.VOIDED}
+    assert [available(cny_wallet(m)) for m in (early, late)] == [50_000, 50_000]

@@ -24,6 +24,7 @@ Holds expire `HOLD_GRACE` after the deadline (the ledger's expiry job voids them
 group-buy nobody settles can never keep a member's money held for ever.
 """
 
+import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -38,10 +39,10 @@ from linli.communities.audit import audit_record, snapshot
 from linli.communities.models import Community, PolicyVersion
 from linli.communities.permissions import has_permission, require_permission
 from linli.communities.selectors import policy_in_force
-from linli.errors import Forbidden, NotFound
+from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger import errors as ledger_errors
 from linli.ledger.allocation import split_basis_points
-from linli.ledger.models import Account, AccountKind
+from linli.ledger.models import Account, AccountKind, Transfer
 from linli.ledger.selectors import account_balances
 from linli.ledger.services import (
     Leg,
@@ -65,6 +66,7 @@ HOLD_GRACE = timedelta(days=7)
 PICKUP_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
 PICKUP_LENGTH = 8
 MAX_TITLE, MAX_PICKUP_POINT = 100, 200
+logger = logging.getLogger(__name__)
 
 
 def _is_int(value: Any) -> bool:
@@ -351,6 +353,7 @@ def group_buy_close(
             .filter(group_buy=locked, status=PledgeStatus.HELD)
             .order_by("id")
         )
+        pledges = _drop_expired(pledges)
         policy = policy_in_force(community=locked.community, at=now)
         units = sum(p.units for p in pledges)
         if pledges and units >= locked.threshold_units:
@@ -375,6 +378,21 @@ def group_buy_close(
             after={"status": locked.status, "units": units, "margin_fen": locked.margin_fen},
         )
         return locked
+
+
+def _drop_expired(pledges: list[Pledge]) -> list[Pledge]:
+    """Pledges whose hold the ledger's expiry job already released (a settlement more than
+    HOLD_GRACE late) are marked released and no longer count towards the threshold."""
+    resolved = set(
+        Transfer.objects.filter(
+            id__in=[p.hold_id for p in pledges if p.hold_id], resolutions__isnull=False
+        ).values_list("id", flat=True)
+    )
+    for pledge in pledges:
+        if pledge.hold_id in resolved:
+            pledge.status = PledgeStatus.VOIDED
+            pledge.save(update_fields=["status"])
+    return [p for p in pledges if p.hold_id not in resolved]
 
 
 def _settle(group_buy: GroupBuy, pledges: list[Pledge], policy: PolicyVersion, actor: Any) -> None:
@@ -465,8 +483,11 @@ def group_buys_close_due(*, now: datetime | None = None, limit: int = 100) -> in
     )[:limit]
     closed = 0
     for group_buy in due:
-        group_buy_close(group_buy=group_buy, now=now)
-        closed += 1
+        try:
+            group_buy_close(group_buy=group_buy, now=now)
+            closed += 1
+        except DomainError:  # one stuck group-buy must not stop the others; retried next run
+            logger.exception("group-buy %s could not be closed", group_buy.id)
     return closed
 
 
