@@ -128,6 +128,8 @@ def test_nasty_ids_and_other_communities():
         {"threshold_units": 0},
         {"deadline": "yesterday"},
         {"deadline": "2001-01-01T00:00:00+08:00"},
+        {"deadline": "2099-01-01T00:00:00"},  # no time zone
+        {"deadline": (timezone.now() + timedelta(days=2)).replace(tzinfo=None).isoformat()},
         {"title": ""},
         {"merchant_id": 10**30},
     ],
@@ -242,8 +244,11 @@ def test_member_pages_pledge_and_withdraw_in_chinese():
     listing = client.get(f"/c/{town.community.slug}/group-buys/")
     assert listing.status_code == 200 and "土鸡蛋" in listing.content.decode()
     page = f"/c/{town.community.slug}/group-buys/{gb.id}/"
-    bad = client.post(page, {"action": "pledge", "units": "abc"})
-    assert bad.status_code == 400 and "1" in bad.content.decode()
+    for junk in ("abc", "²", "-1", "1e3", "9" * 40, ""):
+        bad = client.post(page, {"action": "pledge", "units": junk})
+        assert bad.status_code == 400 and "请认购 1 至 99 份" in bad.content.decode()
+    foreign = client.post(page, {"action": "withdraw", "pledge": "99999999999"})
+    assert foreign.status_code == 400
     assert client.post(page, {"action": "pledge", "units": "2"}).status_code == 302
     pledge = Pledge.objects.get()
     shown = client.get(page).content.decode()

@@ -50,7 +50,7 @@ def _member_or_404(request: HttpRequest, community: Community) -> Member:
 
 def _whole(text: str, error: DomainError) -> int:
     cleaned = (text or "").strip()
-    if not cleaned.isdigit() or len(cleaned) > 12:
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12:
         raise error
     return int(cleaned)
 

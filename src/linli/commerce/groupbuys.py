@@ -205,8 +205,10 @@ def group_buy_create(
         raise errors.GroupBuyInvalid(reason="the minimum units are out of range")
     if threshold_units < clean_tiers[0]["min_units"]:
         raise errors.GroupBuyInvalid(reason="the minimum must reach the first tier")
-    if not isinstance(deadline, datetime) or not now < deadline <= now + timedelta(
-        days=MAX_OPEN_DAYS
+    if (
+        not isinstance(deadline, datetime)
+        or deadline.tzinfo is None  # a deadline without a time zone is ambiguous
+        or not now < deadline <= now + timedelta(days=MAX_OPEN_DAYS)
     ):
         raise errors.GroupBuyInvalid(reason=f"the deadline must be within {MAX_OPEN_DAYS} days")
     policy = policy_in_force(community=community, at=now)
