@@ -2,12 +2,14 @@
 withdraws, the shop confirms a pickup code, the owner books an ad month; zh-hans (长辈版)
 and en, each page audited."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from linli.commerce.groupbuys import group_buy_close, group_buy_pledge
-from linli.commerce.models import AdBooking, Pledge
+from linli.commerce.models import AdBooking, AdSlot, GroupBuy, Pledge
 from tests.commerce.groupbuy_helpers import (
     available,
     build_town,
@@ -101,3 +103,55 @@ def test_shop_confirms_pickup_and_books_an_ad_month(
     assert AdBooking.objects.filter(merchant=town.merchant, status="booked").count() == 1
     assert page.get_by_test_id("shop-balance").inner_text() == "349.60"
     assert page.get_by_test_id("ad-cancel").count() == 1
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_operator_takes_cash_publishes_for_a_supplier_and_adds_a_slot(
+    page, site_url, login, audit_page, town, language
+) -> None:
+    slug, elderly = town.community.slug, language == "zh-hans"
+    buyer = member_with_cash(town, 0)
+    town.operator.set_password("pw")
+    town.operator.save()
+
+    login(page, town.operator.username, "pw")
+    page.goto(f"{site_url}/c/{slug}/group-buy-desk/")
+    _prepare(page, language, elderly)
+    audit_page(page, elderly=elderly)
+    page.locator("#member").fill(str(buyer.id))
+    page.locator("#amount").fill("150")
+    with page.expect_navigation():
+        page.get_by_test_id("top-up").click()
+    assert available(cny_wallet(buyer)) == 15_000
+
+    page.locator("#merchant").select_option(str(town.other_merchant.id))
+    page.locator("#title").fill("东北大米 10kg")
+    page.locator("#tier1-units").fill("5")
+    page.locator("#tier1-price").fill("59")
+    page.locator("#tier2-units").fill("20")
+    page.locator("#tier2-price").fill("55.5")
+    page.locator("#threshold").fill("5")
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    page.locator("#deadline").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#pickup-point").fill("社区服务站")
+    page.locator("#margin").fill("9")
+    with page.expect_navigation():
+        page.get_by_test_id("create").click()
+    assert page.get_by_test_id("form-error").count() == 0
+    published = GroupBuy.objects.get()
+    assert published.merchant == town.other_merchant and published.margin_bp == 900
+    assert published.tiers == [
+        {"min_units": 5, "price_fen": 5_900},
+        {"min_units": 20, "price_fen": 5_550},
+    ]
+    assert page.get_by_test_id("desk-group-buy").count() == 1
+
+    page.goto(f"{site_url}/c/{slug}/ad-slots/")
+    audit_page(page, elderly=elderly)
+    page.locator("#slot-name").fill("电梯海报")
+    page.locator("#slot-position").fill("1 号楼电梯")
+    page.locator("#slot-price").fill("450")
+    with page.expect_navigation():
+        page.get_by_test_id("slot-create").click()
+    assert page.get_by_test_id("ad-slot").count() == 1
+    assert AdSlot.objects.get().price_fen == 45_000
