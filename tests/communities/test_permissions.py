@@ -60,6 +60,12 @@ TABLE = {
     "member.sms_console":    (True,  False, False, False, False),
     "member.review":         (True,  False, False, False, False),
     "member.dividend_post":  (True,  False, False, False, False),
+    "groupbuy.create":       (True,  False, False, True,  False),
+    "groupbuy.settle":       (True,  False, False, False, False),
+    "groupbuy.pledge":       (False, False, True,  False, False),
+    "wallet.cash_top_up":    (True,  False, False, False, False),
+    "adslot.manage":         (True,  False, False, False, False),
+    "adslot.book":           (False, False, False, True,  False),
 }  # fmt: skip
 ROLES = (OP, AUD, MEM, BOSS, CASH)
 CASES = [

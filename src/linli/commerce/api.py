@@ -185,3 +185,13 @@ def card(request: HttpRequest, slug: Slug) -> dict[str, Any]:
         "step_seconds": cards.STEP_SECONDS,
         "masked_name": services.masked_name(member.display_name),
     }
+
+
+# Group-buys, pickups, cash top-ups and ad slots live in their own module (same prefix).
+def _add_group_buy_routes() -> None:
+    from linli.commerce.groupbuy_api import router as group_buy_router
+
+    router.add_router("", group_buy_router)
+
+
+_add_group_buy_routes()

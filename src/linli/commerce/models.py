@@ -168,3 +168,173 @@ class FlashOrder(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.id}"
+
+
+# --- group buying (团购预购, A§2.2 供应链共融) and merchant ad slots (A§4.2) ----------------
+
+
+class GroupBuyStatus(models.TextChoices):
+    OPEN = "open", _("open for pledges")
+    SETTLED = "settled", _("reached its threshold")
+    VOIDED = "voided", _("did not reach its threshold")
+
+
+class GroupBuy(models.Model):
+    """A group-buy: price tiers by units pledged, a threshold and a deadline.
+
+    `tiers` is a list of {"min_units", "price_fen"}, min_units rising and prices falling;
+    pledges are held at the first (highest) tier's price and settled at the final one."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="group_buys")
+    title = models.CharField(_("item"), max_length=100)
+    tiers = models.JSONField(default=list)
+    threshold_units = models.PositiveIntegerField(_("minimum units"))
+    deadline = models.DateTimeField(_("deadline"))
+    pickup_point = models.CharField(_("pickup point"), max_length=200)
+    margin_bp = models.PositiveIntegerField(_("supplier margin (bp)"))
+    status = models.CharField(
+        max_length=8, choices=GroupBuyStatus.choices, default=GroupBuyStatus.OPEN
+    )
+    final_price_fen = models.PositiveBigIntegerField(null=True, blank=True)
+    settled_units = models.PositiveIntegerField(default=0)
+    margin_fen = models.PositiveBigIntegerField(default=0)
+    margin_journal_id = models.UUIDField(null=True, blank=True, unique=True)
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group-buy")
+        verbose_name_plural = _("group-buys")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold_units__gte=1), name="groupbuy_threshold_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(margin_bp__lte=10_000), name="groupbuy_margin_le_100pct"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="groupbuy_due_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def first_price_fen(self) -> int:
+        return int(self.tiers[0]["price_fen"])
+
+
+class PledgeStatus(models.TextChoices):
+    HELD = "held", _("pledged (money held)")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    SETTLED = "settled", _("paid")
+    VOIDED = "voided", _("released")
+
+
+class Pledge(models.Model):
+    """A member's pledge: a ledger hold at the first tier's price until the deadline."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    group_buy = models.ForeignKey(GroupBuy, on_delete=models.PROTECT, related_name="pledges")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="pledges")
+    units = models.PositiveIntegerField()
+    held_fen = models.PositiveBigIntegerField()
+    paid_fen = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=PledgeStatus.choices)
+    hold_id = models.UUIDField(unique=True, null=True, blank=True)
+    resolve_journal_id = models.UUIDField(unique=True, null=True, blank=True)
+    pickup_code = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+    picked_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group_buy", "member"],
+                condition=Q(status="held"),
+                name="pledge_one_open_per_member",
+            ),
+            models.CheckConstraint(condition=Q(units__gte=1), name="pledge_units_positive"),
+            models.CheckConstraint(
+                condition=Q(paid_fen__lte=F("held_fen")), name="pledge_paid_le_held"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pledge {self.id}"
+
+
+class AdSlot(models.Model):
+    """A merchant ad slot defined by an operator (A§4.2: 300–500 CNY per slot per month)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.CharField(_("position"), max_length=100)
+    price_fen = models.PositiveBigIntegerField(_("monthly price (fen)"))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ad slot")
+        verbose_name_plural = _("ad slots")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="adslot_name_once"),
+            models.CheckConstraint(condition=Q(price_fen__gt=0), name="adslot_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AdBookingStatus(models.TextChoices):
+    BOOKED = "booked", _("booked")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class AdBooking(models.Model):
+    """One slot for one calendar month (`month` is its first day), paid through the ledger.
+
+    The partial unique constraint is what stops double booking under concurrency."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    slot = models.ForeignKey(AdSlot, on_delete=models.PROTECT, related_name="bookings")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="ad_bookings")
+    month = models.DateField()
+    price_fen = models.PositiveBigIntegerField()
+    status = models.CharField(
+        max_length=10, choices=AdBookingStatus.choices, default=AdBookingStatus.BOOKED
+    )
+    journal_id = models.UUIDField(unique=True, null=True, blank=True)
+    refund_journal_id = models.UUIDField(unique=True, null=True, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ad booking")
+        verbose_name_plural = _("ad bookings")
+        ordering = ["month", "slot_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "month"],
+                condition=Q(status="booked"),
+                name="adbooking_slot_month_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot_id}:{self.month:%Y-%m}"

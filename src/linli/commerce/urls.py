@@ -8,3 +8,17 @@ urlpatterns = [
     path("c/<slug:slug>/card/", views.card, name="card"),
     path("c/<slug:slug>/receipts/<int:sale_id>/", views.receipt, name="receipt"),
 ]
+
+# Group-buys and ad slots (linli.commerce.groupbuy_views).
+from linli.commerce import groupbuy_views  # noqa: E402
+
+urlpatterns += [
+    path("c/<slug:slug>/group-buys/", groupbuy_views.group_buy_list, name="group_buys"),
+    path(
+        "c/<slug:slug>/group-buys/<int:group_buy_id>/",
+        groupbuy_views.group_buy_detail,
+        name="group_buy",
+    ),
+    path("c/<slug:slug>/group-buy-desk/", groupbuy_views.group_buy_desk, name="group_buy_desk"),
+    path("c/<slug:slug>/ad-slots/", groupbuy_views.ad_slots, name="ad_slots"),
+]

@@ -63,6 +63,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.review": frozenset({OPERATOR}),  # B§1.1 admission review
     # A§3.2 diamond dividend of a closed quarter, once the assembly approved it.
     "member.dividend_post": frozenset({OPERATOR}),
+    # Group buying and ad slots (linli.commerce.groupbuys / ads): own merchant only.
+    "groupbuy.create": frozenset({MERCHANT_OWNER, OPERATOR}),  # operator: for a supplier
+    "groupbuy.settle": frozenset({OPERATOR}),  # close at the deadline by hand
+    "groupbuy.pledge": frozenset({MEMBER}),
+    "wallet.cash_top_up": frozenset({OPERATOR}),  # operator-confirmed cash at the desk
+    "adslot.manage": frozenset({OPERATOR}),
+    "adslot.book": frozenset({MERCHANT_OWNER}),
 }
 
 
