@@ -168,3 +168,12 @@ class FlashOrder(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.id}"
+
+
+# Bundles live in their own module (parallel work on sales); imported for the app registry.
+from linli.commerce.bundle_models import (  # noqa: E402, F401
+    Bundle,
+    BundleItem,
+    BundleOrder,
+    BundlePiece,
+)
