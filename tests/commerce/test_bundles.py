@@ -308,7 +308,7 @@ def test_malformed_or_unknown_codes_are_refused(pack, code):
 
 
 def test_a_code_from_another_community_is_unknown_here(pack):
-    _community, bundle, shops, buyer = pack
+    _community, bundle, _shops, buyer = pack
     order, _ = bundles.bundle_buy(bundle=bundle, member=buyer, asset="TIME", request_no="r")
     elsewhere = make_merchant(make_community("A"), "supermarket")
     with pytest.raises(bundles.PieceCodeInvalid):

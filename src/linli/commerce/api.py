@@ -185,3 +185,9 @@ def card(request: HttpRequest, slug: Slug) -> dict[str, Any]:
         "step_seconds": cards.STEP_SECONDS,
         "masked_name": services.masked_name(member.display_name),
     }
+
+
+# Bundles have their own module (parallel work on the till); same prefix.
+from linli.commerce.bundle_api import router as bundle_router  # noqa: E402
+
+router.add_router("", bundle_router)

@@ -52,6 +52,7 @@ MIN_ITEMS, MAX_ITEMS = 2, 8  # one hold per piece: well inside a journal's 16 tr
 MAX_VALID_DAYS = 366
 PIECE_CODE_DIGITS = 10  # not 18 like WeChat/Alipay pay codes, not 88… like member codes
 MAX_REQUEST_NO = 64
+ASSET_WORDS: dict[str, Any] = {"CNY": _("yuan"), "TIME": _("time coins"), "PTS": _("points")}
 
 
 # --- refusals (each a code a member, an operator or a cashier can read) --------------------
@@ -133,6 +134,10 @@ def _whole(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
+def _int_in(value: Any, low: int, high: int) -> int | None:
+    return value if _whole(value, low, high) else None
+
+
 def _text(value: Any, field: str) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(text) <= 100 or not text.isprintable():
@@ -164,19 +169,20 @@ def _checked_items(
     for raw in items:
         if not isinstance(raw, dict):
             raise BundleInvalid(reason=str(_("every item needs a shop, a name and a price.")))
-        merchant_id, price = raw.get("merchant_id"), raw.get("list_price_fen")
-        if not _whole(merchant_id, 1, 2**62) or not _whole(price, 1, MAX_BUNDLE_FEN):
+        merchant_id = _int_in(raw.get("merchant_id"), 1, 2**62)
+        price = _int_in(raw.get("list_price_fen"), 1, MAX_BUNDLE_FEN)
+        if merchant_id is None or price is None:
             raise BundleInvalid(reason=str(_("every item needs a shop and a list price.")))
         merchant = Merchant.objects.filter(
             id=merchant_id, community=community, status=MerchantStatus.ACTIVE
         ).first()
         if merchant is None:
             raise BundleInvalid(reason=str(_("every shop must be an active alliance member.")))
-        weight = price
+        weight: int | None = price
         if share_rule == ShareRule.FIXED:
-            weight = raw.get("share_bp")
-            if not _whole(weight, 1, BASIS_POINTS):
-                raise BundleInvalid(reason=str(_("fixed shares are 1 to 10000 basis points.")))
+            weight = _int_in(raw.get("share_bp"), 1, BASIS_POINTS)
+        if weight is None:
+            raise BundleInvalid(reason=str(_("fixed shares are 1 to 10000 basis points.")))
         checked.append((merchant, _text(raw.get("title"), str(_("An item"))), price, weight))
     if len({m.id for m, _t, _p, _w in checked}) < 2:
         raise BundleInvalid(reason=str(_("a bundle joins items of at least two shops.")))
@@ -324,19 +330,19 @@ def bundle_buy(
     now = now or timezone.now()
     policy = policy_in_force(community=bundle.community, at=now)
     if asset not in payable_assets(policy):
-        raise BundleAssetRefused(asset=str(asset)[:8])
+        raise BundleAssetRefused(asset=ASSET_WORDS.get(asset, str(asset)[:8]))
     units = price_in(price_fen=bundle.price_fen, asset=asset, policy=policy)
     items = list(bundle.items.select_related("merchant"))
     shares = piece_shares(units=units or 0, weights=[i.share_weight for i in items])
     if units is None or min(shares) < 1:
-        raise BundleAssetRefused(asset=asset)
+        raise BundleAssetRefused(asset=ASSET_WORDS[asset])
     if any(i.merchant.status != MerchantStatus.ACTIVE for i in items):
         raise BundleNotOnSale()
     try:
         with transaction.atomic():
             return _post_order(bundle, member, asset, units, items, shares, policy, request_no, now)
     except ledger_errors.InsufficientFunds:
-        raise BundleFundsShort(asset=asset) from None
+        raise BundleFundsShort(asset=ASSET_WORDS[asset]) from None
     except IntegrityError:
         existing = BundleOrder.objects.filter(member=member, request_no=request_no).first()
         if existing is None:
