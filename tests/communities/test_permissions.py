@@ -55,6 +55,8 @@ TABLE = {
     "bundle.manage":         (True,  False, False, False, False),
     "bundle.buy":            (False, False, True,  False, False),
     "bundle.redeem":         (False, False, False, True,  True),
+    "member_price.set":      (False, False, False, True,  False),
+    "member_price.group_link": (True, False, False, False, False),
     "member.view_all":       (True,  True,  False, False, False),
     "member.fee_confirm":    (True,  False, False, False, False),
     "member.refund":         (True,  False, False, False, False),

@@ -9,7 +9,7 @@ import pytest
 from linli.commerce.bundle_models import BundleOrder, PieceStatus
 from linli.communities.models import Role
 from linli.merchants.services import staff_add
-from tests.commerce.conftest import CASHIER_PASSWORD, fund
+from tests.commerce.conftest import CASHIER_PASSWORD, build_shop, code_of, fund
 from tests.e2e.test_commerce import _prepare
 from tests.factories import make_community, make_member, make_merchant, make_role, make_user
 
@@ -85,3 +85,34 @@ def test_compose_buy_and_redeem_a_bundle(page, site_url, login, audit_page, worl
     audit_page(page, elderly=elderly)
     piece = BundleOrder.objects.get().pieces.get(code=code)
     assert piece.status == PieceStatus.REDEEMED
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_owner_sets_a_member_price_and_the_till_shows_the_discount(
+    page, site_url, login, audit_page, transactional_db, settings, language
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    shop = build_shop("B")
+    slug, elderly = shop.community.slug, language == "zh-hans"
+
+    login(page, shop.merchant.owner.username, "pw")
+    page.goto(f"{site_url}/c/{slug}/member-price/")
+    _prepare(page, language, elderly)
+    audit_page(page, elderly=elderly)
+    page.locator("#percent").fill("12.5")
+    with page.expect_navigation():
+        page.get_by_test_id("price-save").click()
+    assert page.get_by_test_id("price-saved").count() == 1
+    audit_page(page, elderly=elderly)
+
+    page.context.clear_cookies()
+    login(page, shop.cashier.username, CASHIER_PASSWORD)
+    page.goto(f"{site_url}/c/{slug}/till/")
+    _prepare(page, language, elderly)
+    page.locator("#code").fill(code_of(shop.buyer))
+    page.locator("#amount").fill("100")
+    with page.expect_navigation():
+        page.get_by_test_id("prepare").click()
+    assert "12.50" in page.get_by_test_id("preview-list").inner_text()
+    assert page.get_by_test_id("preview-amount").inner_text() == "87.50"
+    audit_page(page, elderly=elderly)

@@ -2,6 +2,7 @@
 redemption step at the merchant's till (code → check → redeem)."""
 
 import secrets
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -12,12 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from linli.commerce import bundle_selectors as selectors
-from linli.commerce import bundles
+from linli.commerce import bundles, member_prices, points
 from linli.commerce.bundle_models import BundlePiece
+from linli.commerce.price_api import discount_out, owner_shop
 from linli.commerce.services import masked_name
 from linli.commerce.views import _community_or_404, _fen, _message
+from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
+from linli.members.selectors import member_for_user
 
 ASSET_NAMES: dict[str, Any] = {
     "CNY": _("yuan (wallet)"),
@@ -194,3 +198,60 @@ def redeem(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             context["error"] = _message(error)
     return render(request, "commerce/bundle_redeem.html", context)
+
+
+def _basis_points(percent: str) -> int | None:
+    """ "12.5" (% off) → 1250 bp; anything else → None (refused by the range check)."""
+    try:
+        value = Decimal((percent or "").strip()) * 100
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.to_integral_value() or abs(value) > 10**6:
+        return None
+    return int(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_price(request: HttpRequest, slug: str) -> HttpResponse:
+    """The shop owner sets the member discount, inside the policy's range."""
+    community = _community_or_404(slug)
+    try:
+        merchant = owner_shop(user=request.user, community=community)
+    except Forbidden:
+        raise PermissionDenied from None
+    context: dict[str, Any] = {"community": community, "merchant": merchant}
+    if request.method == "POST":
+        try:
+            member_prices.member_discount_set(
+                merchant=merchant,
+                actor=request.user,
+                discount_bp=_basis_points(request.POST.get("percent", "")),
+            )
+            context["saved"] = True
+        except DomainError as error:
+            context["error"] = _message(error)
+    now = discount_out(merchant)
+    context["current"] = f"{now['discount_bp'] / 100:g}" if now["discount_bp"] is not None else ""
+    context["low"] = f"{now['min_bp'] / 100:g}"
+    context["high"] = f"{now['max_bp'] / 100:g}"
+    context["group"] = f"{now['interest_group_discount_bp'] / 100:g}"
+    return render(request, "commerce/member_price.html", context)
+
+
+@login_required
+def points_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """积分: the rules of the policy in force, the member's balance and ledger history."""
+    community = _community_or_404(slug)
+    member = member_for_user(user=request.user)
+    if member is None or member.community_id != community.id:
+        raise Http404
+    policy = policy_in_force(community=community)
+    context = {
+        "community": community,
+        "issued": points.points_issued(policy),
+        "rules": points.earning_rules(policy),
+        "summary": points.points_summary(member=member),
+        "history": points.points_history(member=member),
+    }
+    return render(request, "commerce/points.html", context)

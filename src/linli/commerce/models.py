@@ -177,3 +177,4 @@ from linli.commerce.bundle_models import (  # noqa: E402, F401
     BundleOrder,
     BundlePiece,
 )
+from linli.commerce.price_models import GroupTrade, MemberPrice, SalePrice  # noqa: E402, F401

@@ -10,4 +10,6 @@ urlpatterns = [
     path("c/<slug:slug>/bundles/", bundle_views.shelf, name="bundles"),
     path("c/<slug:slug>/bundles/manage/", bundle_views.manage, name="bundle_manage"),
     path("c/<slug:slug>/bundles/redeem/", bundle_views.redeem, name="bundle_redeem"),
+    path("c/<slug:slug>/member-price/", bundle_views.member_price, name="member_price"),
+    path("c/<slug:slug>/points/", bundle_views.points_page, name="points"),
 ]

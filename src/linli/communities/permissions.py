@@ -40,6 +40,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "bundle.manage": frozenset({OPERATOR}),
     "bundle.buy": frozenset({MEMBER}),
     "bundle.redeem": frozenset({MERCHANT_OWNER, CASHIER}),
+    # Member price at the till (linli.commerce.member_prices).
+    "member_price.set": frozenset({MERCHANT_OWNER}),  # own merchant only
+    "member_price.group_link": frozenset({OPERATOR}),
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),
