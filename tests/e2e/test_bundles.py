@@ -116,3 +116,20 @@ def test_owner_sets_a_member_price_and_the_till_shows_the_discount(
     assert "12.50" in page.get_by_test_id("preview-list").inner_text()
     assert page.get_by_test_id("preview-amount").inner_text() == "87.50"
     audit_page(page, elderly=elderly)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_member_reads_the_points_page(
+    page, site_url, login, audit_page, transactional_db, settings, language
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    shop = build_shop("B")
+    fund(shop.buyer, "PTS", 300)
+    slug, elderly = shop.community.slug, language == "zh-hans"
+    login(page, shop.buyer.user.username, "pw")
+    page.goto(f"{site_url}/c/{slug}/points/")
+    _prepare(page, language, elderly)
+    assert page.get_by_test_id("points-total").inner_text() == "300"
+    assert page.locator("[data-testid=points-rules] li").count() >= 4
+    assert page.get_by_test_id("points-row").count() == 1
+    audit_page(page, elderly=elderly)

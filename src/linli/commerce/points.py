@@ -68,6 +68,8 @@ def earning_rules(policy: PolicyVersion) -> list[str]:
     """How points are earned, where they can be spent, how long they last — in words, from
     the policy version in force (never a number written into a template)."""
     rules: list[str] = []
+    if not points_issued(policy):
+        return rules
     if policy.spend_reward_asset == "PTS":
         per_yuan = amount_display(policy.spend_reward_bp, "CNY")  # bp of fen = points per CNY
         rules.append(
