@@ -343,7 +343,9 @@ def bundle_buy(
             return _post_order(bundle, member, asset, units, items, shares, policy, request_no, now)
     except ledger_errors.InsufficientFunds:
         raise BundleFundsShort(asset=ASSET_WORDS[asset]) from None
-    except IntegrityError:
+    except (IntegrityError, ledger_errors.IdempotencyConflict):
+        # Two taps at once: the other one committed this request_no first (its journal
+        # differs only by the moment, so the ledger calls it a conflict) — answer with it.
         existing = BundleOrder.objects.filter(member=member, request_no=request_no).first()
         if existing is None:
             raise
