@@ -46,6 +46,9 @@ class LegOut(Schema):
 class PreviewOut(Schema):
     member: str
     tier: str
+    list_fen: int
+    member_discount_fen: int = 0
+    group_discount_fen: int = 0
     amount_fen: int
     cash_fen: int
     coin_units: int
@@ -124,6 +127,9 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
     return {
         "member": preview.masked_name,
         "tier": preview.tier,
+        "list_fen": preview.price.list_fen if preview.price else preview.amount_fen,
+        "member_discount_fen": preview.price.member_discount_fen if preview.price else 0,
+        "group_discount_fen": preview.price.group_discount_fen if preview.price else 0,
         "amount_fen": preview.amount_fen,
         "cash_fen": preview.cash_fen,
         "coin_units": preview.coin_units,
@@ -195,3 +201,9 @@ def _add_group_buy_routes() -> None:
 
 
 _add_group_buy_routes()
+# Bundles have their own module (parallel work on the till); same prefix.
+from linli.commerce.bundle_api import router as bundle_router  # noqa: E402
+from linli.commerce.price_api import router as price_router  # noqa: E402
+
+router.add_router("", bundle_router)
+router.add_router("", price_router)

@@ -338,3 +338,13 @@ class AdBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot_id}:{self.month:%Y-%m}"
+
+
+# Bundles live in their own module (parallel work on sales); imported for the app registry.
+from linli.commerce.bundle_models import (  # noqa: E402, F401
+    Bundle,
+    BundleItem,
+    BundleOrder,
+    BundlePiece,
+)
+from linli.commerce.price_models import GroupTrade, MemberPrice, SalePrice  # noqa: E402, F401

@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.commerce import cards, errors
+from linli.commerce import cards, errors, member_prices
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
     FlashOrder,
@@ -51,6 +51,7 @@ class Preview:
     policy: PolicyVersion
     check: cards.CardCheck
     notes: list[str] = field(default_factory=list)
+    price: member_prices.TillPrice | None = None  # list amount and discounts (member price)
 
 
 def masked_name(name: str) -> str:
@@ -167,6 +168,12 @@ def sale_prepare(
     member = check.card.member
     _check_parties(merchant=merchant, member=member)
     policy = policy_in_force(community=merchant.community, at=now)
+    # --- member price (commerce/member_prices.py): the sale is on the discounted amount ---
+    price = member_prices.till_price(
+        merchant=merchant, member=member, list_fen=amount_fen, policy=policy
+    )
+    amount_fen = price.amount_fen
+    # --- end member price ---
     coins_fen, points_fen = _units_value(
         policy=policy, amount_fen=amount_fen, coin_units=coin_units, points=points
     )
@@ -186,6 +193,7 @@ def sale_prepare(
         legs=legs,
         policy=policy,
         check=check,
+        price=price,
     )
 
 
@@ -304,6 +312,7 @@ def sale_consume(
                 card_step=preview.check.step,
                 created_at=now,
             )
+            member_prices.sale_price_record(sale=sale, price=preview.price)
     except IntegrityError:
         existing = Sale.objects.filter(merchant=merchant, request_no=request_no).first()
         if existing is None:
@@ -320,7 +329,8 @@ def _request_no(request_no: Any) -> str:
 
 
 def _replayed(sale: Sale, amount_fen: Any, coin_units: Any, points: Any) -> Sale:
-    if (sale.amount_fen, sale.coin_units, sale.points) != (amount_fen, coin_units, points):
+    typed = member_prices.list_amount_of(sale)
+    if (typed, sale.coin_units, sale.points) != (amount_fen, coin_units, points):
         raise errors.RequestConflict()
     return sale
 

@@ -1,8 +1,9 @@
-"""Commerce's periodic jobs, run by the huey worker beside the web server."""
+"""Alliance commerce's periodic jobs, run by the huey worker beside the web server."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from linli.commerce.bundles import bundles_expire
 from linli.commerce.groupbuys import group_buys_close_due
 
 
@@ -10,3 +11,9 @@ from linli.commerce.groupbuys import group_buys_close_due
 def close_due_group_buys() -> int:
     """Settle or void every group-buy whose deadline has passed (idempotent)."""
     return group_buys_close_due()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def expire_bundles() -> int:
+    """Return unredeemed bundle pieces to their members once the bundle has expired."""
+    return bundles_expire()

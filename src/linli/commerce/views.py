@@ -58,6 +58,17 @@ def _units(text: str, scale: int) -> int:
     return int(value)
 
 
+def _price_lines(price: Any) -> dict[str, str]:
+    """The member price shown at the till: list amount and each discount (if any)."""
+    if price is None or price.amount_fen == price.list_fen:
+        return {}
+    return {
+        "list": amount_display(price.list_fen, "CNY"),
+        "member_discount": amount_display(price.member_discount_fen, "CNY"),
+        "group_discount": amount_display(price.group_discount_fen, "CNY"),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def till(request: HttpRequest, slug: str) -> HttpResponse:
@@ -96,6 +107,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                 "coins": amount_display(preview.coin_units, "TIME"),
                 "points": preview.points,
                 "lines": selectors.receipt_lines(legs=legs, member=None),
+                **_price_lines(preview.price),
             }
             context["request_no"] = secrets.token_hex(8)
         except DomainError as error:

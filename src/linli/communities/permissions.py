@@ -35,6 +35,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Financial reports are public to members and auditors (B§3.1).
     "report.view_financial": frozenset({OPERATOR, AUDITOR, MEMBER, MERCHANT_OWNER}),
     "sale.record": frozenset({MERCHANT_OWNER, CASHIER}),
+    # Bundles (linli.commerce.bundles): composed by the operator, bought by members,
+    # redeemed piece by piece at the merchant's till (own merchant's pieces only).
+    "bundle.manage": frozenset({OPERATOR}),
+    "bundle.buy": frozenset({MEMBER}),
+    "bundle.redeem": frozenset({MERCHANT_OWNER, CASHIER}),
+    # Member price at the till (linli.commerce.member_prices).
+    "member_price.set": frozenset({MERCHANT_OWNER}),  # own merchant only
+    "member_price.group_link": frozenset({OPERATOR}),
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),

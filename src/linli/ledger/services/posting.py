@@ -259,3 +259,39 @@ def _resolve_hold(
         build_request(community, code, moves, idempotency_key, actor, policy, memo, ""),
         hold_expires_at=hold.expires_at,
     )
+
+
+def holds_create(
+    *,
+    community: Community,
+    legs: Sequence[Leg],
+    expires_at: datetime | None,
+    code: str,
+    idempotency_key: str,
+    actor: Any = None,
+    policy: PolicyVersion | None = None,
+    memo: str = "",
+) -> Posted:
+    """Reserve several amounts in ONE journal (a bundle paid for once, delivered piece by
+    piece by several merchants): each leg becomes its own hold, resolved on its own with
+    `hold_post`/`hold_void`; `Posted.transfer_ids` are the hold ids in the legs' order."""
+    check_journal_fields(code=code, idempotency_key=idempotency_key, memo=memo, legs=legs)
+    accounts = load_accounts(
+        community, [a for leg in legs for a in (leg.debit_account_id, leg.credit_account_id)]
+    )
+    moves = [
+        Move(
+            leg_no=i,
+            kind=TransferKind.PENDING,
+            debit=accounts[leg.debit_account_id],
+            credit=accounts[leg.credit_account_id],
+            amount=checked_amount(leg.amount),
+            expires_at=expires_at,
+        )
+        for i, leg in enumerate(legs)
+    ]
+    if any(m.debit.is_hot or m.credit.is_hot for m in moves):
+        raise errors.InvalidPosting(reason="holds cannot touch hot accounts")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise errors.InvalidPosting(reason="the hold would expire before it starts")
+    return submit(build_request(community, code, moves, idempotency_key, actor, policy, memo, ""))
