@@ -52,6 +52,8 @@ TABLE = {
     "checkpoint.create":     (True,  False, False, False, False),
     "report.view_financial": (True,  True,  True,  True,  False),
     "sale.record":           (False, False, False, True,  True),
+    "coupon.manage":         (False, False, False, True,  False),
+    "campaign.manage":       (True,  False, False, False, False),
     "member.view_all":       (True,  True,  False, False, False),
     "member.fee_confirm":    (True,  False, False, False, False),
     "member.refund":         (True,  False, False, False, False),

@@ -168,3 +168,15 @@ class FlashOrder(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.id}"
+
+
+# Coupons and cross-store campaigns live in their own module (issue 6, coupons).
+from linli.commerce.coupon_models import (  # noqa: E402, F401
+    ClaimStatus,
+    Coupon,
+    CouponClaim,
+    CouponKind,
+    CrossStoreCampaign,
+    PriceRecord,
+    SaleCoupon,
+)

@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Financial reports are public to members and auditors (B§3.1).
     "report.view_financial": frozenset({OPERATOR, AUDITOR, MEMBER, MERCHANT_OWNER}),
     "sale.record": frozenset({MERCHANT_OWNER, CASHIER}),
+    # Coupons (linli.commerce.coupons): members claim their own without an entry here.
+    "coupon.manage": frozenset({MERCHANT_OWNER}),  # own merchant only: coupons, prices
+    "campaign.manage": frozenset({OPERATOR}),  # cross-store campaigns and their dry run
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),
