@@ -478,23 +478,21 @@ def _fund_cross_store(*, sale: Sale, use: CouponUse, row: SaleCoupon, clerk: Any
 # --- refunds ------------------------------------------------------------------------------
 
 
-def refund_check(*, sale: Sale, amount_fen: int) -> None:
-    """A sale paid with a cross-store coupon is refunded whole or not at all, so the
-    coupon's funding can be reversed exactly (docs/commerce.md)."""
-    if amount_fen == sale.amount_fen - sale.refunded_fen and sale.refunded_fen == 0:
+def refund_coupons(*, sale: Sale, amount_fen: int, actor: Any, now: datetime) -> None:
+    """Before an undo or refund is posted, in its transaction. A sale paid with a
+    cross-store coupon is refunded whole or not at all, so the coupon's funding can be
+    reversed exactly. A refund that makes the sale whole again (undo, or the last part of a
+    refund) gives the coupons used in it back to the member if still valid — a cross-store
+    coupon with its funding reversed and the issuer's share reserved again — and withdraws
+    the unused cross-store coupons the sale earned. This runs first so the shops hold the
+    money the sale's reversal takes back. A partial refund changes no coupon."""
+    whole = sale.refunded_fen + amount_fen == sale.amount_fen
+    uses = list(SaleCoupon.objects.filter(sale=sale).select_related("claim__campaign"))
+    if not whole:
+        if any(row.paid_fen for row in uses):
+            raise errors.CouponPartialRefund()
         return
-    if SaleCoupon.objects.filter(sale=sale, paid_fen__gt=0).exists():
-        raise errors.CouponPartialRefund()
-
-
-def after_refund(*, sale: Sale, actor: Any, now: datetime) -> None:
-    """After an undo or a refund that makes the sale whole again: coupons used in it come
-    back to the member if still valid (a cross-store coupon with its funding reversed and
-    the issuer's share reserved again), and cross-store coupons the sale earned are
-    withdrawn if unused. A partial refund changes no coupon."""
-    if sale.refunded_fen != sale.amount_fen:
-        return
-    for row in SaleCoupon.objects.filter(sale=sale).select_related("claim__campaign"):
+    for row in uses:
         if row.paid_fen:
             _unfund_cross_store(sale=sale, row=row, actor=actor, now=now)
         CouponClaim.objects.filter(

@@ -437,7 +437,8 @@ def _refund_post(
         locked = Sale.objects.select_for_update().get(id=sale.id)
         if amount_fen > locked.amount_fen - locked.refunded_fen:
             raise errors.RefundInvalid()
-        coupons.refund_check(sale=locked, amount_fen=amount_fen)
+        # coupons: refused if partial with a cross-store coupon; given back when made whole
+        coupons.refund_coupons(sale=locked, amount_fen=amount_fen, actor=actor, now=now)
         original = _legs_of(locked)
         wallets = Account.objects.filter(
             id__in={g.credit_account_id for g in original if g.reason in ("cashback", "gold")},
@@ -475,7 +476,6 @@ def _refund_post(
             else (SaleStatus.REFUNDED if full else SaleStatus.PARTLY_REFUNDED)
         )
         locked.save(update_fields=["refunded_fen", "status"])
-        coupons.after_refund(sale=locked, actor=actor, now=now)  # coupons back when whole
         return SaleRefund.objects.create(
             community_id=locked.community_id,
             sale=locked,
