@@ -108,7 +108,11 @@ def campaigns(*, community: Community) -> QuerySet[CrossStoreCampaign]:
 
 
 def campaign_get(*, community: Community, campaign_id: Any) -> CrossStoreCampaign:
-    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool) or campaign_id < 1:
+    if (
+        not isinstance(campaign_id, int)
+        or isinstance(campaign_id, bool)
+        or not 0 < campaign_id < 2**62
+    ):
         raise NotFound()
     found = campaigns(community=community).filter(id=campaign_id).first()
     if found is None:

@@ -60,6 +60,7 @@ MAX_STOCK = 1_000_000
 MAX_LIMIT = 100
 MAX_DAYS = 366
 MAX_COUPONS_PER_SALE = 5
+MAX_ID = 2**62  # larger ids do not exist (and overflow a bigint)
 MAX_LEGS = 16  # the ledger's journal size
 HONEST_WINDOW = timedelta(days=7)
 
@@ -228,7 +229,11 @@ def coupon_claim(
     """A member takes one coupon: stock with a conditional UPDATE (claimed < stock, backed by
     a CHECK) and the per-person limit counted under a lock of the member row."""
     now = now or timezone.now()
-    if not isinstance(coupon_id, int) or isinstance(coupon_id, bool) or coupon_id < 1:
+    if (
+        not isinstance(coupon_id, int)
+        or isinstance(coupon_id, bool)
+        or not 1 <= coupon_id <= MAX_ID
+    ):
         raise errors.CouponNotFound()
     coupon = Coupon.objects.filter(id=coupon_id, is_active=True).select_related("merchant").first()
     if coupon is None:
@@ -313,7 +318,7 @@ class CouponPlan:
 def _claim_ids(value: Any) -> list[int]:
     ids = list(value or [])
     if len(ids) > MAX_COUPONS_PER_SALE or any(
-        not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in ids
+        not isinstance(i, int) or isinstance(i, bool) or not 1 <= i <= MAX_ID for i in ids
     ):
         raise errors.CouponNotFound()
     if len(set(ids)) != len(ids):
