@@ -304,3 +304,30 @@ def test_operator_campaign_page_creates_dry_runs_and_switches(shop):
     assert (
         client.post(page, {"action": "switch", "campaign": "999999", "on": "1"}).status_code == 404
     )
+
+
+def test_till_page_takes_coupon_numbers_and_shows_the_discount(shop):
+    coupon = _publish(shop)
+    claim = _post(
+        _client(shop.buyer.user), _url(shop.community, f"/coupons/{coupon['id']}/claim")
+    ).json()
+    till = _client(shop.cashier)
+    page = f"/c/{shop.community.slug}/till/"
+    form = {"action": "prepare", "code": code_of(shop.buyer), "amount": "30", "coupons": ""}
+    preview = till.post(page, {**form, "coupons": f"{claim['id']}"})
+    assert preview.status_code == 200, preview.content
+    assert preview.context["preview"]["discount"] == "5.00"
+    assert preview.context["preview"]["cash"] == "25.00"
+    confirm = till.post(
+        page,
+        {
+            **form,
+            "coupons": f"{claim['id']}",
+            "action": "consume",
+            "request_no": preview.context["request_no"],
+        },
+    )
+    assert confirm.status_code == 302
+    for bad in ("abc", "1,2,3,4,5,6", "99999999999999"):
+        refused = till.post(page, {**form, "coupons": bad})
+        assert refused.status_code == 200 and refused.context["error"], bad

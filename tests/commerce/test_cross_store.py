@@ -292,3 +292,21 @@ def test_dry_run_counts_last_months_sales_by_the_live_rules(street):
     with pytest.raises(errors.CampaignInvalid):
         campaign_dry_run(campaign=campaign, redemption_bp=10_001)
     assert not CouponClaim.objects.filter(campaign=campaign).exists()  # nothing written
+
+
+def test_without_a_reservation_the_issuers_share_is_charged_at_redemption(street):
+    from linli.ledger.services import hold_void
+
+    street.campaign()
+    a_cny, b_cny = merchant_of(street.a, "CNY"), merchant_of(street.b, "CNY")
+    first = street.sell(street.a, street.till_a, "a-1", 6_000)
+    coupon = CouponClaim.objects.get(issued_by_sale=first)
+    hold_void(community=street.community, hold_id=coupon.hold_id, idempotency_key="test-void")
+    CouponClaim.objects.filter(id=coupon.id).update(hold_id=None)
+    a0, b0 = balance(a_cny), balance(b_cny)
+    cost0 = _system(street.community, AccountKind.COUPON_COST)
+    street.sell(street.b, street.till_b, "b-1", 2_900, [coupon.id])
+    assert balance(a_cny) - a0 == -200  # A → coupon_cost directly
+    assert balance(b_cny) - b0 == 2_656  # the same net for B as with the hold
+    assert _system(street.community, AccountKind.COUPON_COST) == cost0
+    assert ledger_verify(community=street.community).problem is None
