@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from linli.commerce import coupon_errors as errors
 from linli.commerce.coupon_models import ClaimStatus, CouponClaim, SaleCoupon
@@ -21,7 +23,14 @@ from linli.ledger.models import AccountKind, Transfer, TransferKind
 from linli.ledger.services import chart_ensure
 from linli.ledger.verification import ledger_verify
 from linli.merchants.services import staff_add
-from tests.commerce.conftest import CASHIER_PASSWORD, balance, code_of, merchant_of
+from tests.commerce.conftest import (
+    CASHIER_PASSWORD,
+    balance,
+    code_of,
+    fund,
+    merchant_of,
+    wallet_of,
+)
 from tests.factories import make_community, make_member, make_merchant, make_user
 
 
@@ -309,4 +318,52 @@ def test_without_a_reservation_the_issuers_share_is_charged_at_redemption(street
     assert balance(a_cny) - a0 == -200  # A → coupon_cost directly
     assert balance(b_cny) - b0 == 2_656  # the same net for B as with the hold
     assert _system(street.community, AccountKind.COUPON_COST) == cost0
+    assert ledger_verify(community=street.community).problem is None
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    gross=st.integers(1, 20_000),
+    coin_share=st.integers(0, 100),
+    issuer_bp=st.integers(0, 8_000),
+    undo=st.booleans(),
+)
+@pytest.mark.django_db
+def test_any_redemption_keeps_coupon_cost_at_zero_and_undo_restores_every_shop(
+    gross, coin_share, issuer_bp, undo
+):
+    street = Street("A")
+    street.campaign(issuer_bp=issuer_bp)
+    fund(street.buyer, "TIME", 30_000)
+    first = street.sell(street.a, street.till_a, "a-1", 5_000)
+    coupon = CouponClaim.objects.get(issued_by_sale=first)
+    a_cny, b_cny = merchant_of(street.a, "CNY"), merchant_of(street.b, "CNY")
+    before = (balance(a_cny), balance(b_cny), a_cny.debits_pending)
+    subsidy0 = _system(street.community, AccountKind.SUBSIDY)
+    paid = min(500, gross)
+    coins = (gross - paid) * coin_share // 100
+    street.step += 1
+    now = timezone.now() + timedelta(seconds=30 * street.step)
+    sale = sale_consume(
+        merchant=street.b,
+        clerk=street.till_b,
+        request_no="b-1",
+        code=code_of(street.buyer, now),
+        amount_fen=gross,
+        coin_units=coins,
+        coupon_ids=[coupon.id],
+        now=now,
+    )[0]
+    assert sale.cash_fen == gross - paid - coins
+    assert _system(street.community, AccountKind.COUPON_COST) == 0
+    platform = paid * 2_000 // 10_000
+    assert subsidy0 - _system(street.community, AccountKind.SUBSIDY) in (platform, platform + 1)
+    if undo:
+        sale_undo(sale=sale, actor=street.till_b, now=now + timedelta(minutes=1))
+        assert (balance(a_cny), balance(b_cny), a_cny.debits_pending) == before
+        assert _system(street.community, AccountKind.SUBSIDY) == subsidy0
+        coupon.refresh_from_db()
+        assert coupon.status == ClaimStatus.AVAILABLE
+    assert _system(street.community, AccountKind.COUPON_COST) == 0
+    assert balance(wallet_of(street.buyer, "TIME")) >= 0
     assert ledger_verify(community=street.community).problem is None
