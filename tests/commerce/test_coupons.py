@@ -415,3 +415,48 @@ def test_other_community_merchant_sees_nothing(db):
     shop = build_shop("A")
     claim = coupon_claim(community=shop.community, coupon_id=_coupon(shop).id, member=shop.buyer)
     assert claim.community_id != stranger.community_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_tills_racing_with_one_coupon_use_it_exactly_once():
+    """Card and PIN (no one-time code), so only the coupon's conditional UPDATE decides."""
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency is tested on PostgreSQL")
+    from linli.commerce.cards import printed_card_issue
+    from linli.commerce.models import Sale
+
+    shop = build_shop("A")
+    claim = coupon_claim(community=shop.community, coupon_id=_coupon(shop).id, member=shop.buyer)
+    number, pin = printed_card_issue(member=shop.buyer)
+    results: list = [None] * 8
+    barrier = threading.Barrier(8)
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = sale_consume(
+                merchant=shop.merchant,
+                clerk=shop.cashier,
+                request_no=f"race-{i}",
+                code=number,
+                pin=pin,
+                amount_fen=12_000,
+                coupon_ids=[claim.id],
+            )[0]
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    sold = [r for r in results if isinstance(r, Sale)]
+    refused = [r for r in results if isinstance(r, errors.CouponUsed)]
+    assert (len(sold), len(refused)) == (1, 7), results
+    assert Sale.objects.count() == 1 and SaleCoupon.objects.count() == 1
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.USED and claim.used_in_id == sold[0].id
+    assert ledger_verify(community=shop.community).problem is None
