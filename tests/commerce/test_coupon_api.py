@@ -331,3 +331,43 @@ def test_till_page_takes_coupon_numbers_and_shows_the_discount(shop):
     for bad in ("abc", "1,2,3,4,5,6", "99999999999999"):
         refused = till.post(page, {**form, "coupons": bad})
         assert refused.status_code == 200 and refused.context["error"], bad
+
+
+def test_shop_coupon_page_publishes_and_records_prices_for_the_owner_only(shop):
+    owner = _client(shop.merchant.owner)
+    page = f"/c/{shop.community.slug}/shop-coupons/"
+    assert owner.get(page).status_code == 200
+    form = {
+        "action": "coupon",
+        "kind": "percent",
+        "title": "八五折",
+        "zhe": "8.5",
+        "stock": "10",
+        "valid_days": "7",
+        "per_member_limit": "1",
+        "stackable": "0",
+    }
+    assert owner.post(page, form).status_code == 302
+    assert Coupon.objects.get().discount_bp == 1_500
+    for bad in (
+        {"zhe": "1.5"},
+        {"zhe": "sNaN"},
+        {"zhe": "Infinity"},
+        {"stock": "x"},
+        {"cap": "1e400"},
+        {"kind": "nope"},
+    ):
+        refused = owner.post(page, {**form, **bad})
+        assert refused.status_code == 200 and refused.context["error"], bad
+    assert owner.post(page, {"action": "price", "item": "豆浆", "price": "4.5"}).status_code == 302
+    honest = {**form, "kind": "exchange", "item": "豆浆", "item_value": "4", "was": "4.5"}
+    assert owner.post(page, honest).status_code == 302
+    dishonest = owner.post(page, {**honest, "was": "6"})
+    assert "4.50" in dishonest.context["error"]
+    assert Coupon.objects.count() == 2
+    for user in (shop.cashier, shop.buyer.user, shop.referrer_shop.owner):
+        other = _client(user).get(page)
+        if user == shop.referrer_shop.owner:  # their own shop's page, not this one's coupons
+            assert other.status_code == 200 and other.context["merchant"] != shop.merchant
+        else:
+            assert other.status_code == 404

@@ -100,3 +100,37 @@ def test_operator_creates_dry_runs_and_switches_on_a_campaign(
     assert page.get_by_test_id("campaign-state").inner_text() == (
         "已开启" if language == "zh-hans" else "on"
     )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_shop_owner_records_a_price_and_publishes_an_honest_coupon(
+    page, site_url, login, audit_page, shop, language
+) -> None:
+    elderly = language == "zh-hans"
+    login(page, shop.merchant.owner.username, "pw")
+    page.goto(f"{site_url}/c/{shop.community.slug}/shop-coupons/")
+    _prepare(page, language, elderly)
+    assert page.get_by_test_id("shop-coupon").count() == 1
+    audit_page(page, elderly=elderly)
+    page.locator("#price-item").fill("豆浆")
+    page.locator("#price").fill("4.5")
+    with page.expect_navigation():
+        page.get_by_test_id("record-price").click()
+    assert "4.50" in page.get_by_test_id("price-row").inner_text()
+    page.locator("#kind").select_option("exchange")
+    page.locator("#title").fill("豆浆兑换券")
+    page.locator("#item").fill("豆浆")
+    page.locator("#item_value").fill("4")
+    page.locator("#was").fill("5")
+    with page.expect_navigation():
+        page.get_by_test_id("publish").click()
+    assert "4.50" in page.get_by_test_id("shop-coupon-error").inner_text()
+    page.locator("#kind").select_option("exchange")
+    page.locator("#title").fill("豆浆兑换券")
+    page.locator("#item").fill("豆浆")
+    page.locator("#item_value").fill("4")
+    page.locator("#was").fill("4.5")
+    with page.expect_navigation():
+        page.get_by_test_id("publish").click()
+    assert page.get_by_test_id("shop-coupon").count() == 2
+    audit_page(page, elderly=elderly)

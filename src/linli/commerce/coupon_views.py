@@ -1,5 +1,5 @@
-"""Pages (thin): the member's coupons (claim and "my coupons") and the operator's
-cross-store campaigns (list, create, dry run, switch on/off)."""
+"""Pages (thin): the member's coupons (claim and "my coupons"), the shop owner's coupons
+and price records, and the operator's cross-store campaigns (list, create, dry run, on/off)."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from linli.commerce import coupon_selectors as selectors
 from linli.commerce import coupons
-from linli.commerce.coupon_errors import CampaignInvalid
+from linli.commerce.coupon_errors import CampaignInvalid, CouponInvalid
+from linli.commerce.coupon_models import Coupon, CouponKind
 from linli.communities.models import Community
 from linli.communities.permissions import has_permission
 from linli.communities.selectors import community_get, policy_in_force
@@ -90,24 +91,29 @@ def _int(text: str) -> int:
         return 0
 
 
-def _fen(text: str) -> int:
+def _scaled(text: str, scale: int, high: int) -> int | None:
+    """A decimal as typed times `scale`, if whole and within 0…high (else None)."""
     try:
-        value = Decimal((text or "").strip() or "0") * 100
-    except InvalidOperation:
-        raise CampaignInvalid(reason="yuan") from None
-    if value != value.to_integral_value() or not 0 <= value <= 10**12:
+        value = Decimal((text or "").strip() or "0") * scale
+        if value != value.to_integral_value() or not 0 <= value <= high:
+            return None
+        return int(value)
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
+
+
+def _fen(text: str) -> int:
+    fen = _scaled(text, 100, 10**12)
+    if fen is None:
         raise CampaignInvalid(reason="yuan")
-    return int(value)
+    return fen
 
 
 def _percent_bp(text: str) -> int:
-    try:
-        value = Decimal((text or "").strip() or "0") * 100
-    except InvalidOperation:
-        raise CampaignInvalid(reason="%") from None
-    if value != value.to_integral_value() or not 0 <= value <= 10_000:
+    bp = _scaled(text, 100, 10_000)
+    if bp is None:
         raise CampaignInvalid(reason="%")
-    return int(value)
+    return bp
 
 
 @login_required
@@ -189,3 +195,72 @@ def _campaign_action(request: HttpRequest, community: Community, context: dict[s
         "redeemer": _yuan(result.redeemer_fen),
     }
     return False
+
+
+def _coupon_terms(post: Any) -> coupons.CouponTerms:
+    """The shop owner's form: yuan as typed, a discount as 折 (8.5 = 15% off)."""
+    kind = post.get("kind", "")
+    zhe = (post.get("zhe") or "").strip()
+    discount_bp = 0
+    if kind == "percent":
+        tenths = _scaled(zhe or "10", 1000, 10_000)  # 8.5折 → 8500 of 10 000 paid
+        if tenths is None:
+            raise CouponInvalid(reason="折")
+        discount_bp = 10_000 - tenths
+    return coupons.CouponTerms(
+        kind=kind,
+        title=post.get("title", ""),
+        stock=_int(post.get("stock", "")),
+        threshold_fen=_coupon_fen(post.get("threshold", "")),
+        off_fen=_coupon_fen(post.get("off", "")),
+        cap_fen=_coupon_fen(post.get("cap", "")),
+        discount_bp=discount_bp,
+        item_name=post.get("item", ""),
+        item_value_fen=_coupon_fen(post.get("item_value", "")),
+        was_price_fen=_coupon_fen(post.get("was", "")) or None,
+        valid_days=_int(post.get("valid_days", "")),
+        per_member_limit=_int(post.get("per_member_limit", "")) or 1,
+        stackable=post.get("stackable") == "1",
+    )
+
+
+def _coupon_fen(text: str) -> int:
+    try:
+        return _fen(text)
+    except CampaignInvalid:
+        raise CouponInvalid(reason="yuan") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_coupons(request: HttpRequest, slug: str) -> HttpResponse:
+    """The shop owner's coupons: publish one, record today's price of an item."""
+    community = _community_or_404(slug)
+    try:
+        merchant = selectors.coupon_manager(user=request.user, community=community)
+    except DomainError:
+        raise Http404 from None
+    context: dict[str, Any] = {"community": community, "merchant": merchant}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "price":
+                coupons.price_record(
+                    merchant=merchant,
+                    item_name=request.POST.get("item", ""),
+                    price_fen=_coupon_fen(request.POST.get("price", "")),
+                )
+            else:
+                coupons.coupon_create(merchant=merchant, terms=_coupon_terms(request.POST))
+            return redirect("commerce:shop_coupons", slug=community.slug)
+        except DomainError as error:
+            context["error"] = _message(error)
+    context["kinds"] = CouponKind.choices
+    context["rows"] = [
+        {"coupon": c, "summary": selectors.coupon_summary(c), "left": c.stock - c.claimed}
+        for c in Coupon.objects.filter(merchant=merchant)[:100]
+    ]
+    context["prices"] = [
+        {"item": p.item_name, "price": _yuan(p.price_fen), "at": p.recorded_at}
+        for p in merchant.prices.order_by("-recorded_at")[:20]
+    ]
+    return render(request, "commerce/shop_coupons.html", context)
