@@ -57,6 +57,8 @@ TABLE = {
     "bundle.redeem":         (False, False, False, True,  True),
     "member_price.set":      (False, False, False, True,  False),
     "member_price.group_link": (True, False, False, False, False),
+    "coupon.manage":         (False, False, False, True,  False),
+    "campaign.manage":       (True,  False, False, False, False),
     "member.view_all":       (True,  True,  False, False, False),
     "member.fee_confirm":    (True,  False, False, False, False),
     "member.refund":         (True,  False, False, False, False),

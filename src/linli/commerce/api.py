@@ -9,8 +9,12 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
 
-from linli.commerce import cards, selectors, services
+from linli.commerce import cards, coupon_selectors, selectors, services
+from linli.commerce.bundle_api import router as bundle_router
+from linli.commerce.coupon_api import router as coupon_router
+from linli.commerce.groupbuy_api import router as group_buy_router
 from linli.commerce.models import Sale, SaleSource
+from linli.commerce.price_api import router as price_router
 from linli.communities.models import Community
 from linli.communities.selectors import community_get
 from linli.errors import Forbidden
@@ -28,6 +32,7 @@ class SaleIn(Schema):
     amount_fen: int = Field(ge=1, le=services.MAX_SALE_FEN)
     coin_units: int = Field(default=0, ge=0, le=MAX_UNITS)
     points: int = Field(default=0, ge=0, le=MAX_UNITS)
+    coupon_ids: list[int] = Field(default_factory=list, max_length=5)  # members' coupons
 
 
 class ConsumeIn(SaleIn):
@@ -54,6 +59,9 @@ class PreviewOut(Schema):
     coin_units: int
     points: int
     legs: list[LegOut]
+    gross_fen: int = 0  # before merchant coupons; amount_fen is after them
+    discount_fen: int = 0
+    coupon_paid_fen: int = 0  # paid by a cross-store coupon
 
 
 class SaleOut(Schema):
@@ -71,6 +79,9 @@ class SaleOut(Schema):
     created_at: str
     replayed: bool = False
     legs: list[LegOut]
+    gross_fen: int = 0
+    discount_fen: int = 0
+    coupon_paid_fen: int = 0
 
 
 class UndoIn(Schema):
@@ -108,6 +119,16 @@ def _sale_out(sale: Sale, replayed: bool = False) -> dict[str, Any]:
         "created_at": sale.created_at.isoformat(),
         "replayed": replayed,
         "legs": [vars(x) for x in selectors.receipt_lines(legs=sale.legs, member=None)],
+        **_coupons_out(sale),
+    }
+
+
+def _coupons_out(sale: Sale) -> dict[str, int]:
+    used = coupon_selectors.sale_coupons(sale=sale)
+    return {
+        "gross_fen": used.gross_fen,
+        "discount_fen": used.discount_fen,
+        "coupon_paid_fen": used.paid_fen,
     }
 
 
@@ -122,8 +143,10 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
         amount_fen=body.amount_fen,
         coin_units=body.coin_units,
         points=body.points,
+        coupon_ids=body.coupon_ids,
     )
     legs = [leg.as_json() for leg in preview.legs]
+    plan = preview.coupon_plan
     return {
         "member": preview.masked_name,
         "tier": preview.tier,
@@ -135,6 +158,9 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
         "coin_units": preview.coin_units,
         "points": preview.points,
         "legs": [vars(x) for x in selectors.receipt_lines(legs=legs, member=None)],
+        "gross_fen": preview.gross_fen,
+        "discount_fen": plan.discount_fen if plan is not None else 0,
+        "coupon_paid_fen": plan.paid_fen if plan is not None else 0,
     }
 
 
@@ -152,6 +178,7 @@ def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> tuple[int, dic
         coin_units=body.coin_units,
         points=body.points,
         source=body.source,
+        coupon_ids=body.coupon_ids,
     )
     return (200 if replayed else 201), _sale_out(sale, replayed)
 
@@ -193,17 +220,6 @@ def card(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     }
 
 
-# Group-buys, pickups, cash top-ups and ad slots live in their own module (same prefix).
-def _add_group_buy_routes() -> None:
-    from linli.commerce.groupbuy_api import router as group_buy_router
-
-    router.add_router("", group_buy_router)
-
-
-_add_group_buy_routes()
-# Bundles have their own module (parallel work on the till); same prefix.
-from linli.commerce.bundle_api import router as bundle_router  # noqa: E402
-from linli.commerce.price_api import router as price_router  # noqa: E402
-
-router.add_router("", bundle_router)
-router.add_router("", price_router)
+# Coupons, bundles, member prices, group-buys and ad slots: own modules, same prefix.
+for _sub_router in (coupon_router, bundle_router, price_router, group_buy_router):
+    router.add_router("", _sub_router)

@@ -347,4 +347,15 @@ from linli.commerce.bundle_models import (  # noqa: E402, F401
     BundleOrder,
     BundlePiece,
 )
+
+# Coupons and cross-store campaigns live in their own module (issue 6, coupons).
+from linli.commerce.coupon_models import (  # noqa: E402, F401
+    ClaimStatus,
+    Coupon,
+    CouponClaim,
+    CouponKind,
+    CrossStoreCampaign,
+    PriceRecord,
+    SaleCoupon,
+)
 from linli.commerce.price_models import GroupTrade, MemberPrice, SalePrice  # noqa: E402, F401

@@ -31,6 +31,7 @@ SYSTEM_NAMES: dict[str, Any] = {
     AccountKind.COMMUNITY_FUND: _("community fund"),
     AccountKind.ISSUANCE: _("issued by the alliance"),
     AccountKind.SUBSIDY: _("platform subsidies"),
+    AccountKind.COUPON_COST: _("cross-store coupon"),
 }
 
 

@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.commerce import cards, errors, member_prices
+from linli.commerce import cards, coupons, errors, member_prices
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
     FlashOrder,
@@ -52,6 +52,9 @@ class Preview:
     check: cards.CardCheck
     notes: list[str] = field(default_factory=list)
     price: member_prices.TillPrice | None = None  # list amount and discounts (member price)
+    # --- coupons (linli.commerce.coupons): amount_fen is after the merchant's discount ---
+    gross_fen: int = 0
+    coupon_plan: coupons.CouponPlan | None = None
 
 
 def masked_name(name: str) -> str:
@@ -159,6 +162,7 @@ def sale_prepare(
     points: int = 0,
     pin: str = "",
     now: datetime | None = None,
+    coupon_ids: list[int] | None = None,
 ) -> Preview:
     """核销 step 1 (SPEC "核销 in three verbs"): who (masked), what applies, totals — nothing
     is written and the code is not used up."""
@@ -174,14 +178,29 @@ def sale_prepare(
     )
     amount_fen = price.amount_fen
     # --- end member price ---
+    # --- coupons: a merchant coupon cuts the price, a cross-store coupon pays part of it ---
+    gross_fen, plan = amount_fen, None
+    if coupon_ids:
+        plan = coupons.plan_for_sale(
+            merchant=merchant,
+            member=member,
+            claim_ids=coupon_ids,
+            gross_fen=gross_fen,
+            policy=policy,
+            now=now,
+        )
+        amount_fen = gross_fen - plan.discount_fen
+    coupon_fen = plan.paid_fen if plan is not None else 0
+    # --- end coupons ---
     coins_fen, points_fen = _units_value(
-        policy=policy, amount_fen=amount_fen, coin_units=coin_units, points=points
+        policy=policy, amount_fen=amount_fen - coupon_fen, coin_units=coin_units, points=points
     )
     left = _points_left_today(member, policy, now)
     if points and left is not None and points > left:
         raise errors.PointsCapReached(cap=policy.daily_redemption_cap_points, left=left)
-    cash_fen = amount_fen - coins_fen - points_fen
-    legs = _plan(merchant, member, policy, amount_fen, cash_fen, coin_units, points)
+    cash_fen = amount_fen - coins_fen - points_fen - coupon_fen
+    legs = _plan(merchant, member, policy, amount_fen, cash_fen, coin_units, points, coupon_fen)
+    coupons.check_leg_count(legs)
     return Preview(
         member=member,
         masked_name=masked_name(member.display_name),
@@ -194,6 +213,8 @@ def sale_prepare(
         policy=policy,
         check=check,
         price=price,
+        gross_fen=gross_fen,
+        coupon_plan=plan,
     )
 
 
@@ -205,6 +226,7 @@ def _plan(
     cash_fen: int,
     coin_units: int,
     points: int,
+    coupon_fen: int = 0,
 ) -> list[PlannedLeg]:
     chart = chart_ensure(community=merchant.community)
     shop, gold = _referrers(member, merchant)
@@ -220,6 +242,7 @@ def _plan(
         ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id),
         ("TIME", coin_units, None),
         ("PTS", points, None),
+        ("CNY", coupon_fen, chart[(AccountKind.COUPON_COST, "CNY")].id),  # cross-store coupon
     ):
         if units <= 0:
             continue
@@ -262,6 +285,7 @@ def sale_consume(
     pin: str = "",
     source: str = SaleSource.POS,
     now: datetime | None = None,
+    coupon_ids: list[int] | None = None,
 ) -> tuple[Sale, bool]:
     """核销 step 2: use the code up and post ONE journal with every leg. A retry with the
     same request_no returns the first sale (and `True` for "replayed")."""
@@ -280,6 +304,7 @@ def sale_consume(
         points=points,
         pin=pin,
         now=now,
+        coupon_ids=coupon_ids,
     )
     try:
         with transaction.atomic():
@@ -313,6 +338,9 @@ def sale_consume(
                 created_at=now,
             )
             member_prices.sale_price_record(sale=sale, price=preview.price)
+            # --- coupons: use them up and fund them; issue cross-store coupons earned ---
+            coupons.plan_apply(sale=sale, plan=preview.coupon_plan, clerk=clerk, now=now)
+            coupons.campaigns_issue(sale=sale, actor=clerk, now=now)
     except IntegrityError:
         existing = Sale.objects.filter(merchant=merchant, request_no=request_no).first()
         if existing is None:
@@ -329,7 +357,10 @@ def _request_no(request_no: Any) -> str:
 
 
 def _replayed(sale: Sale, amount_fen: Any, coin_units: Any, points: Any) -> Sale:
+    # The cashier typed the list price; a member price then coupons came off it.
     typed = member_prices.list_amount_of(sale)
+    if typed == sale.amount_fen:
+        typed = coupons.gross_of(sale)
     if (typed, sale.coin_units, sale.points) != (amount_fen, coin_units, points):
         raise errors.RequestConflict()
     return sale
@@ -418,6 +449,8 @@ def _refund_post(
         locked = Sale.objects.select_for_update().get(id=sale.id)
         if amount_fen > locked.amount_fen - locked.refunded_fen:
             raise errors.RefundInvalid()
+        # coupons: refused if partial with a cross-store coupon; given back when made whole
+        coupons.refund_coupons(sale=locked, amount_fen=amount_fen, actor=actor, now=now)
         original = _legs_of(locked)
         wallets = Account.objects.filter(
             id__in={g.credit_account_id for g in original if g.reason in ("cashback", "gold")},

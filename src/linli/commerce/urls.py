@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.commerce import bundle_views, views
+from linli.commerce import bundle_views, coupon_views, groupbuy_views, views
 
 app_name = "commerce"
 urlpatterns = [
@@ -12,12 +12,6 @@ urlpatterns = [
     path("c/<slug:slug>/bundles/redeem/", bundle_views.redeem, name="bundle_redeem"),
     path("c/<slug:slug>/member-price/", bundle_views.member_price, name="member_price"),
     path("c/<slug:slug>/points/", bundle_views.points_page, name="points"),
-]
-
-# Group-buys and ad slots (linli.commerce.groupbuy_views).
-from linli.commerce import groupbuy_views  # noqa: E402
-
-urlpatterns += [
     path("c/<slug:slug>/group-buys/", groupbuy_views.group_buy_list, name="group_buys"),
     path(
         "c/<slug:slug>/group-buys/<int:group_buy_id>/",
@@ -26,4 +20,7 @@ urlpatterns += [
     ),
     path("c/<slug:slug>/group-buy-desk/", groupbuy_views.group_buy_desk, name="group_buy_desk"),
     path("c/<slug:slug>/ad-slots/", groupbuy_views.ad_slots, name="ad_slots"),
+    path("c/<slug:slug>/coupons/", coupon_views.member_coupons, name="coupons"),
+    path("c/<slug:slug>/shop-coupons/", coupon_views.shop_coupons, name="shop_coupons"),
+    path("c/<slug:slug>/campaigns/", coupon_views.campaigns, name="campaigns"),
 ]

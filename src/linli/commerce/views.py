@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from linli.commerce import cards, selectors, services
+from linli.commerce import cards, coupon_errors, selectors, services
 from linli.commerce.models import SaleSource
 from linli.communities.models import Community
 from linli.communities.selectors import community_get
@@ -69,6 +69,25 @@ def _price_lines(price: Any) -> dict[str, str]:
     }
 
 
+def _coupon_numbers(text: str) -> list[int]:
+    """Coupon numbers as the member reads them out: "12, 15" → [12, 15]."""
+    parts = [p for p in (text or "").replace("，", ",").replace(" ", ",").split(",") if p]
+    if len(parts) > 5 or not all(p.isdigit() and len(p) <= 12 for p in parts):
+        raise coupon_errors.CouponNotFound()
+    return [int(p) for p in parts]
+
+
+def _coupon_preview(preview: services.Preview) -> dict[str, Any]:
+    plan = preview.coupon_plan
+    if plan is None:
+        return {}
+    return {
+        "gross": amount_display(preview.gross_fen, "CNY"),
+        "discount": amount_display(plan.discount_fen, "CNY") if plan.discount_fen else "",
+        "coupon_paid": amount_display(plan.paid_fen, "CNY") if plan.paid_fen else "",
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def till(request: HttpRequest, slug: str) -> HttpResponse:
@@ -77,7 +96,8 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
         merchant, _role = selectors.till_for(user=request.user, community=community)
     except Forbidden:
         raise PermissionDenied from None
-    form = {k: request.POST.get(k, "") for k in ("code", "pin", "amount", "coins", "points")}
+    fields = ("code", "pin", "amount", "coins", "points", "coupons")
+    form = {k: request.POST.get(k, "") for k in fields}
     context: dict[str, Any] = {"community": community, "merchant": merchant, "form": form}
     if request.method == "POST":
         try:
@@ -87,6 +107,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                 "amount_fen": _fen(form["amount"]),
                 "coin_units": _units(form["coins"], 2),
                 "points": _units(form["points"], 0),
+                "coupon_ids": _coupon_numbers(form["coupons"]),
             }
             if request.POST.get("action") == "consume":
                 sale, _replayed = services.sale_consume(
@@ -108,6 +129,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                 "points": preview.points,
                 "lines": selectors.receipt_lines(legs=legs, member=None),
                 **_price_lines(preview.price),
+                **_coupon_preview(preview),
             }
             context["request_no"] = secrets.token_hex(8)
         except DomainError as error:

@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Member price at the till (linli.commerce.member_prices).
     "member_price.set": frozenset({MERCHANT_OWNER}),  # own merchant only
     "member_price.group_link": frozenset({OPERATOR}),
+    # Coupons (linli.commerce.coupons): members claim their own without an entry here.
+    "coupon.manage": frozenset({MERCHANT_OWNER}),  # own merchant only: coupons, prices
+    "campaign.manage": frozenset({OPERATOR}),  # cross-store campaigns and their dry run
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),

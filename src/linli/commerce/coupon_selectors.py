@@ -1,0 +1,140 @@
+"""Reads for coupons: what a member may claim, what a member holds, the operator's
+campaigns, and who may manage a shop's coupons."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from linli.commerce.coupon_models import (
+    ClaimStatus,
+    Coupon,
+    CouponClaim,
+    CouponKind,
+    CrossStoreCampaign,
+    SaleCoupon,
+)
+from linli.commerce.models import Sale
+from linli.communities.models import Community
+from linli.communities.permissions import has_permission
+from linli.errors import Forbidden, NotFound
+from linli.ledger.display import amount_display
+from linli.members.models import Member
+from linli.merchants.models import Merchant, MerchantStatus, StaffRole
+from linli.merchants.selectors import staff_merchant
+
+
+def coupons_open(*, community: Community, now: datetime) -> QuerySet[Coupon]:
+    """Coupons a member may still claim: active, stock left, not past their window."""
+    return (
+        Coupon.objects.filter(
+            community=community,
+            is_active=True,
+            claimed__lt=F("stock"),
+            merchant__status=MerchantStatus.ACTIVE,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .select_related("merchant")
+    )
+
+
+def member_coupons(*, member: Member) -> QuerySet[CouponClaim]:
+    return CouponClaim.objects.filter(member=member).select_related(
+        "merchant", "coupon", "campaign"
+    )
+
+
+def claims_count(*, member: Member) -> dict[int, int]:
+    rows = CouponClaim.objects.filter(member=member, coupon__isnull=False).values_list(
+        "coupon_id", flat=True
+    )
+    counts: dict[int, int] = {}
+    for coupon_id in rows:
+        counts[coupon_id] = counts.get(coupon_id, 0) + 1
+    return counts
+
+
+def claim_state(claim: CouponClaim, now: datetime) -> str:
+    """available / used / withdrawn / expired / not_yet (for pages and the API)."""
+    if claim.status != ClaimStatus.AVAILABLE:
+        return "withdrawn" if claim.status == ClaimStatus.REVOKED else "used"
+    if now >= claim.valid_until:
+        return "expired"
+    if now < claim.valid_from:
+        return "not_yet"
+    return "available"
+
+
+def coupon_summary(coupon: Coupon) -> str:
+    """The coupon's rule in words, in the reader's language."""
+    from django.utils.translation import gettext as _
+
+    yuan = {
+        "threshold": amount_display(coupon.threshold_fen, "CNY"),
+        "off": amount_display(coupon.off_fen, "CNY"),
+        "cap": amount_display(coupon.cap_fen, "CNY"),
+    }
+    if coupon.kind == CouponKind.THRESHOLD:
+        return _("%(off)s yuan off when you spend %(threshold)s yuan") % yuan
+    if coupon.kind == CouponKind.PER_THRESHOLD:
+        text = _("%(off)s yuan off for every %(threshold)s yuan") % yuan
+        return text + (_(", at most %(cap)s yuan") % yuan if coupon.cap_fen else "")
+    if coupon.kind == CouponKind.PERCENT:
+        zhe = (10_000 - coupon.discount_bp) / 1000
+        return _("%(zhe)s折 (%(percent)s%% off)") % {
+            "zhe": f"{zhe:g}",
+            "percent": f"{coupon.discount_bp / 100:g}",
+        }
+    if coupon.kind == CouponKind.VOUCHER:
+        return _("%(off)s yuan off, no minimum") % yuan
+    return _("Exchange for %(item)s") % {"item": coupon.item_name}
+
+
+def coupon_manager(*, user: Any, community: Community) -> Merchant:
+    """The shop whose coupons and prices this login manages (its owner), or Forbidden."""
+    if not has_permission(user=user, community=community, action="coupon.manage"):
+        raise Forbidden()
+    job = staff_merchant(user=user, community=community)
+    if job is None or job[1] != StaffRole.OWNER:
+        raise Forbidden()
+    return job[0]
+
+
+def campaigns(*, community: Community) -> QuerySet[CrossStoreCampaign]:
+    return CrossStoreCampaign.objects.filter(community=community).select_related(
+        "issuer", "redeemer"
+    )
+
+
+def campaign_get(*, community: Community, campaign_id: Any) -> CrossStoreCampaign:
+    if (
+        not isinstance(campaign_id, int)
+        or isinstance(campaign_id, bool)
+        or not 0 < campaign_id < 2**62
+    ):
+        raise NotFound()
+    found = campaigns(community=community).filter(id=campaign_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True)
+class SaleCoupons:
+    gross_fen: int
+    discount_fen: int
+    paid_fen: int
+    claim_ids: list[int]
+
+
+def sale_coupons(*, sale: Sale) -> SaleCoupons:
+    rows = SaleCoupon.objects.filter(sale=sale)
+    totals = rows.aggregate(d=Sum("discount_fen"), p=Sum("paid_fen"))
+    first = rows.first()
+    return SaleCoupons(
+        gross_fen=first.gross_fen if first is not None else sale.amount_fen,
+        discount_fen=totals["d"] or 0,
+        paid_fen=totals["p"] or 0,
+        claim_ids=[r.claim_id for r in rows],
+    )
