@@ -39,13 +39,20 @@ def merchant_exit_hooks(*, merchant: Merchant, phase: str, actor: Any) -> list[s
     ran = []
     for hook in MERCHANT_EXIT_HOOKS:
         module_name, function_name = hook.split(":")
-        if importlib.util.find_spec(module_name) is None:
+        if not _module_exists(module_name):
             continue
         getattr(importlib.import_module(module_name), function_name)(
             merchant=merchant, phase=phase, actor=actor
         )
         ran.append(hook)
     return ran
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its parent package is not there either
+        return False
 
 
 def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:

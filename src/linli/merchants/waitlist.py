@@ -69,12 +69,19 @@ def seat_offer_next(
             return None
         try:
             with transaction.atomic():
-                first.status = WaitStatus.OFFERED
-                first.offered_at = now
-                first.offer_expires_at = now + timedelta(days=OFFER_DAYS)
-                first.save(update_fields=["status", "offered_at", "offer_expires_at"])
+                # Conditional: a caller that raced us to this very entry finds it taken.
+                taken = WaitingListEntry.objects.filter(
+                    pk=first.pk, status=WaitStatus.WAITING
+                ).update(
+                    status=WaitStatus.OFFERED,
+                    offered_at=now,
+                    offer_expires_at=now + timedelta(days=OFFER_DAYS),
+                )
         except IntegrityError:
-            return None  # another reopening offered the seat a moment ago
+            return None  # another reopening offered the seat to someone else a moment ago
+        if taken != 1:
+            return None
+        first.refresh_from_db()
         audit_record(
             actor=actor, action="merchant.waitlist_offer", target=first, after=snapshot(first)
         )
