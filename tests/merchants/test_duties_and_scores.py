@@ -189,3 +189,33 @@ def test_four_merchants_means_nobody_is_marked(community, operator):
         community=community, quarter=quarter_of(timezone.localdate()), actor=operator
     )
     assert not any(row.marked_for_replacement for row in rows)
+
+
+def test_score_weights_and_top_up_days_come_from_the_policy(community, operator, resident):
+    """A policy that weighs referrals only (sales 0) ranks two merchants by seniority
+    alone, whatever their sales; the top-up deadline follows the policy's days."""
+    from linli.communities.services import policy_version_create
+    from linli.merchants.scoring import quarter_scores
+
+    senior, junior = make_merchant(community, "fruit"), make_merchant(community, "barber")
+    for i in range(3):
+        record_sale(junior)
+        commerce_sale(junior, make_member(community), i + 1)
+    ranked = quarter_scores(community=community, quarter=quarter_of(timezone.localdate()))
+    assert [s.merchant.id for s in ranked] == [junior.id, senior.id]
+    assert ranked[0].components["sales_points"] == 3000
+
+    policy_version_create(
+        community=community,
+        changes={"merchant_score_sales_weight": 0, "merchant_deposit_top_up_days": 3},
+        actor=operator,
+        reason="test",
+    )
+    ranked = quarter_scores(community=community, quarter=quarter_of(timezone.localdate()))
+    assert [s.merchant.id for s in ranked] == [senior.id, junior.id]
+    assert ranked[1].components["sales_points"] == 0
+    complaint = complaint_file(merchant=senior, complainant=resident, text="x")
+    complaint_decide(complaint=complaint, verified=True, compensation_fen=100, actor=operator)
+    senior.refresh_from_db()
+    days = (senior.top_up_due_at - complaint.created_at).total_seconds() / 86_400
+    assert 2.9 < days < 3.1

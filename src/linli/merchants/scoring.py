@@ -10,8 +10,8 @@ Score (integer points, higher is better), over the quarter's seated merchants:
                                                         referrals ≥ the policy minimum)
   members referred    10 × referrals / most referrals
   verified complaints −20 × complaints / most complaints
-each term scaled by 100 and floored, so the score runs from −2000 to 8000.
-TODO: these weights become policy fields (PolicyVersion has none yet).
+each term scaled by 100 and floored, so the score runs from −2000 to 8000. The weights
+are the policy's (`merchant_score_*`); the numbers above are both presets' values.
 
 Ranking: score descending; a tie goes to the merchant admitted earlier (seniority), then
 to the lower id. The bottom ⌊n × quarterly_replace_bottom_bp / 10 000⌋ are marked for
@@ -47,7 +47,18 @@ from linli.merchants.models import (
 )
 from linli.merchants.selectors import referrals_in_month
 
-WEIGHTS = {"sales": 30, "rating": 25, "duties": 15, "referrals": 10, "complaints": -20}
+
+def score_weights(policy: Any) -> dict[str, int]:
+    """The policy's weight of each part of the score; complaints are a penalty."""
+    return {
+        "sales": policy.merchant_score_sales_weight,
+        "rating": policy.merchant_score_rating_weight,
+        "duties": policy.merchant_score_duties_weight,
+        "referrals": policy.merchant_score_referrals_weight,
+        "complaints": -policy.merchant_score_complaints_penalty,
+    }
+
+
 NEUTRAL_STARS_X100 = 300
 
 
@@ -130,11 +141,12 @@ def quarter_scores(*, community: Community, quarter: str) -> list[Scored]:
         "referrals": max([r["referrals"] for r in raw.values()], default=0),
         "complaints": max([r["complaints"] for r in raw.values()], default=0),
     }
+    weights = score_weights(policy_in_force(community=community))
     scored = []
     for merchant in merchants:
         parts = {
             name: _points(raw[merchant.id][name], weight, ceilings[name])
-            for name, weight in WEIGHTS.items()
+            for name, weight in weights.items()
         }
         scored.append(
             Scored(

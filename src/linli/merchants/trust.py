@@ -39,9 +39,6 @@ from linli.merchants.selectors import (
 from linli.merchants.services import deposit_return_all, staff_release
 from linli.merchants.waitlist import seat_offer_next
 
-# Days a merchant has to make its deposit whole after compensation was paid from it.
-# TODO: a policy field (deposit_top_up_days); plan A gives no number.
-TOP_UP_DAYS = 7
 TEXT_MAX = 2000
 # The largest award one complaint can carry: the largest sale a till accepts (100 000 CNY).
 MAX_COMPENSATION_FEN = 10_000_000
@@ -111,7 +108,8 @@ def complaint_decide(
     (A§3.3 投诉核实后先行赔付): each open deposit hold is posted in part
     (`keep_rest_held`: the rest stays held in the same journal) into deposit escrow, and
     escrow pays the member out in cash (deposit_escrow → cash_out). Compensation from the
-    deposit can never exceed what it holds; the merchant then has TOP_UP_DAYS to top up.
+    deposit can never exceed what it holds; the merchant then has the policy's
+    `merchant_deposit_top_up_days` to top up.
     An award larger than the deposit: see `_compensate_beyond_deposit`."""
     if isinstance(compensation_fen, bool) or not isinstance(compensation_fen, int):
         raise errors.AmountInvalid()
@@ -129,7 +127,9 @@ def complaint_decide(
         from_deposit = min(compensation_fen, deposit_held_fen(merchant=merchant))
         if from_deposit:
             _compensate(merchant, current, from_deposit, actor, policy)
-            merchant.top_up_due_at = timezone.now() + timedelta(days=TOP_UP_DAYS)
+            merchant.top_up_due_at = timezone.now() + timedelta(
+                days=policy.merchant_deposit_top_up_days
+            )
             merchant.save(update_fields=["top_up_due_at"])
         if compensation_fen > from_deposit:
             _compensate_beyond_deposit(
