@@ -38,6 +38,8 @@ TABLE = {
     "merchant.rota_manage":      (True,  False, False, False, False),
     "merchant.quarter_close":    (True,  False, False, False, False),
     "merchant.hearing_decide":   (True,  False, False, False, False),
+    "merchant.waitlist_respond": (False, False, True,  False, False),
+    "merchant.debt_settle":      (True,  False, False, False, False),
     "community.view":        (True,  True,  True,  True,  True),
     "community.manage":      (True,  False, False, False, False),
     "role.manage":           (True,  False, False, False, False),

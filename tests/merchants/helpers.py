@@ -19,3 +19,26 @@ def record_sale(merchant, amount_fen: int = 5_000):
         legs=[Leg(chart[(AccountKind.CASH_IN, "CNY")].id, cny.id, amount_fen)],
         idempotency_key=f"test-sale-{merchant.id}-{next(_keys)}",
     ).journal_id
+
+
+def commerce_sale(merchant, buyer, step: int, amount_fen: int = 5_000):
+    """A real 核销 (commerce.Sale) by the shop's owner at the till, paid in cash, at the
+    buyer's `step`-th 30-second code from now (a member code is single use)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from linli.commerce import cards
+    from linli.commerce.services import sale_consume
+
+    now = timezone.now() + timedelta(seconds=30 * step)
+    code = cards.member_code(card=cards.card_ensure(member=buyer), now=now)
+    sale, _replayed = sale_consume(
+        merchant=merchant,
+        clerk=merchant.owner,
+        request_no=f"t{next(_keys)}",
+        code=code,
+        amount_fen=amount_fen,
+        now=now,
+    )
+    return sale

@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from linli.commerce.selectors import merchant_net_sales
+from linli.commerce.services import sale_refund, sale_undo
 from linli.communities.models import AuditEntry
 from linli.ledger.verification import ledger_verify
 from linli.merchants import errors
@@ -20,8 +22,8 @@ from linli.merchants.models import (
 )
 from linli.merchants.scoring import QuarterClosed, hearing_decide, quarter_close, quarter_of
 from linli.merchants.trust import complaint_decide, complaint_file, rating_create
-from tests.factories import make_merchant
-from tests.merchants.helpers import record_sale
+from tests.factories import make_member, make_merchant
+from tests.merchants.helpers import commerce_sale, record_sale
 
 
 def test_offer_is_compared_with_the_months_revenue(community):
@@ -110,15 +112,43 @@ def test_quarterly_bottom_twenty_percent_with_the_tie_rule(
 ):
     """Five merchants, admitted A..E. A: 10 sales and a 5-star rating (5500); B and C:
     10 sales (4500 each: B, admitted first, ranks above C); D and E: 5 sales (3000 each:
-    E, admitted later, is the one marked). A verified complaint on D (−2000) makes D last."""
+    E, admitted later, is the one marked). A verified complaint on D (−2000) makes D last.
+
+    Sales are net (commerce selector): D also has an undone sale and a fully refunded one,
+    which do not count, and a partly refunded one that counts once (so D has 5, like E)."""
     codes = ["fruit", "barber", "pharmacy", "bakery", "tutoring"]
     a, b, c, d, e = (
         make_merchant(community, code, name=name) for code, name in zip(codes, "ABCDE", strict=True)
     )
-    for merchant, sales in ((a, 10), (b, 10), (c, 10), (d, 5), (e, 5)):
-        journals = [record_sale(merchant) for _ in range(sales)]
+    buyers = [make_member(community) for _ in range(10)]
+    steps = dict.fromkeys(range(10), 0)
+
+    def sell(merchant, i):
+        steps[i] += 1
+        return commerce_sale(merchant, buyers[i], steps[i])
+
+    for merchant, count in ((a, 10), (b, 10), (c, 10), (d, 4), (e, 5)):
+        sales = [sell(merchant, i) for i in range(count)]
         if merchant is a:
-            rating_create(merchant=a, rater=resident, sale_journal_id=journals[0], stars=5)
+            rating_create(merchant=a, rater=resident, sale_journal_id=sales[0].journal_id, stars=5)
+    undone = sell(d, 5)
+    sale_undo(sale=undone, actor=d.owner, now=undone.created_at)
+    refunded = sell(d, 6)
+    sale_refund(
+        sale=refunded, actor=d.owner, request_no="r1", amount_fen=5_000, now=refunded.created_at
+    )
+    partly = sell(d, 7)
+    sale_refund(
+        sale=partly, actor=d.owner, request_no="r2", amount_fen=1_000, now=partly.created_at
+    )
+    record_sale(e)  # a ledger journal without a commerce sale is not a sale to a member
+    net = merchant_net_sales(
+        merchant_ids=[d.id, e.id],
+        since=timezone.now() - timedelta(days=1),
+        until=timezone.now() + timedelta(days=1),
+    )
+    assert (net[d.id].count, net[d.id].net_fen) == (5, 4 * 5_000 + 4_000)
+    assert (net[e.id].count, net[e.id].net_fen) == (5, 5 * 5_000)
     if complaint_on_d:
         complaint = complaint_file(merchant=d, complainant=resident, text="短斤少两")
         complaint_decide(complaint=complaint, verified=True, compensation_fen=0, actor=operator)
@@ -159,3 +189,33 @@ def test_four_merchants_means_nobody_is_marked(community, operator):
         community=community, quarter=quarter_of(timezone.localdate()), actor=operator
     )
     assert not any(row.marked_for_replacement for row in rows)
+
+
+def test_score_weights_and_top_up_days_come_from_the_policy(community, operator, resident):
+    """A policy that weighs referrals only (sales 0) ranks two merchants by seniority
+    alone, whatever their sales; the top-up deadline follows the policy's days."""
+    from linli.communities.services import policy_version_create
+    from linli.merchants.scoring import quarter_scores
+
+    senior, junior = make_merchant(community, "fruit"), make_merchant(community, "barber")
+    for i in range(3):
+        record_sale(junior)
+        commerce_sale(junior, make_member(community), i + 1)
+    ranked = quarter_scores(community=community, quarter=quarter_of(timezone.localdate()))
+    assert [s.merchant.id for s in ranked] == [junior.id, senior.id]
+    assert ranked[0].components["sales_points"] == 3000
+
+    policy_version_create(
+        community=community,
+        changes={"merchant_score_sales_weight": 0, "merchant_deposit_top_up_days": 3},
+        actor=operator,
+        reason="test",
+    )
+    ranked = quarter_scores(community=community, quarter=quarter_of(timezone.localdate()))
+    assert [s.merchant.id for s in ranked] == [senior.id, junior.id]
+    assert ranked[1].components["sales_points"] == 0
+    complaint = complaint_file(merchant=senior, complainant=resident, text="x")
+    complaint_decide(complaint=complaint, verified=True, compensation_fen=100, actor=operator)
+    senior.refresh_from_db()
+    days = (senior.top_up_due_at - complaint.created_at).total_seconds() / 86_400
+    assert 2.9 < days < 3.1

@@ -83,3 +83,48 @@ def test_admin_lists_merchants_read_only(community):
     listing = client.get("/admin/merchants/merchant/")
     assert listing.status_code == 200 and "鲜果坊" in listing.content.decode()
     assert client.get("/admin/merchants/merchant/add/").status_code == 403
+
+
+def test_waiting_list_page_shows_place_and_takes_the_answer(community, operator):
+    from datetime import timedelta
+
+    from linli.merchants.models import WaitStatus
+    from linli.merchants.services import merchant_exit_complete, merchant_exit_request
+    from tests.factories import SHOP_LAT, SHOP_LNG, make_member
+    from tests.merchants.test_api import _body
+
+    holder = make_merchant(community, "fruit")
+    user = make_member(community).user
+    client = _client(user)
+    body = _body(community)
+    form = {
+        "industry": str(body["industry_id"]),
+        "business_name": "候补果园",
+        "licence_no": "91310000MA1PAGE001",
+        "address": "幸福路 5 号",
+        "lat": str(SHOP_LAT),
+        "lng": str(SHOP_LNG),
+        "contact_phone": "13800000009",
+        "exclusivity": "on",
+    }
+    refused = client.post("/c/sunny/merchants/apply/", form)
+    assert refused.status_code == 400 and holder.name in refused.content.decode()
+    queued = client.post("/c/sunny/merchants/apply/", {**form, "waiting_list": "on"})
+    assert queued.status_code == 200 and 'data-testid="waiting-position"' in queued.content.decode()
+    page = client.get("/c/sunny/merchants/waiting/").content.decode()
+    assert "排第 1 位" in page  # zh-hans is the default
+    assert _client(operator).get("/c/sunny/merchants/waiting/").status_code == 403
+    committee = _client(operator).get("/c/sunny/merchants/committee/").content.decode()
+    assert "候补果园" in committee
+
+    merchant_exit_request(merchant=holder, actor=holder.owner)
+    holder.refresh_from_db()
+    merchant_exit_complete(
+        merchant=holder, actor=operator, now=holder.exit_effective_at + timedelta(seconds=1)
+    )
+    entry = user.merchant_applications.get().waiting_entry
+    assert client.post("/c/sunny/merchants/waiting/", {"entry": "x"}).status_code == 400
+    accepted = client.post("/c/sunny/merchants/waiting/", {"entry": entry.id, "answer": "accept"})
+    assert accepted.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == WaitStatus.ACCEPTED

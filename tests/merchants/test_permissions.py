@@ -34,6 +34,8 @@ TABLE = {
     "merchant.rota_manage":      (False, False, False, True,  True,  False, False),
     "merchant.quarter_close":    (False, False, False, False, True,  False, False),
     "merchant.hearing_decide":   (False, False, False, True,  True,  False, False),
+    "merchant.waitlist_respond": (True,  False, True,  True,  False, True,  False),
+    "merchant.debt_settle":      (False, False, False, False, True,  False, False),
 }  # fmt: skip
 
 

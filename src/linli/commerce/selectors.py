@@ -4,9 +4,10 @@ and the receipt explained leg by leg."""
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
-from linli.commerce.models import Sale
+from linli.commerce.models import FlashOrder, Sale, SaleStatus
 from linli.communities.models import Community
 from linli.communities.permissions import has_permission
 from linli.errors import Forbidden, NotFound
@@ -123,3 +124,55 @@ def receipt_lines(*, legs: list[dict[str, Any]], member: Member | None) -> list[
         )
         for leg in legs
     ]
+
+
+# --- for the merchant alliance (merchantsgap): net sales and a leaving shop's buyers -----
+# The merchants app reads commerce only through these functions (no ad hoc queries of
+# commerce tables from merchants services).
+
+NET_SALE_STATUSES = (SaleStatus.CONSUMED, SaleStatus.PARTLY_REFUNDED)
+
+
+@dataclass(frozen=True)
+class NetSales:
+    """Sales that stand: undone and fully refunded ones are left out; a partly refunded
+    sale counts once, for what was kept (amount − refunded)."""
+
+    count: int
+    net_fen: int
+
+
+def merchant_net_sales(*, merchant_ids: list[int], since: Any, until: Any) -> dict[int, NetSales]:
+    """Net sales per merchant for sales recorded in [since, until)."""
+    rows = (
+        Sale.objects.filter(
+            merchant_id__in=merchant_ids,
+            status__in=NET_SALE_STATUSES,
+            created_at__gte=since,
+            created_at__lt=until,
+        )
+        .values("merchant_id")
+        .annotate(n=Count("id"), amount=Sum("amount_fen"), refunded=Sum("refunded_fen"))
+    )
+    found = {
+        row["merchant_id"]: NetSales(row["n"], int(row["amount"]) - int(row["refunded"]))
+        for row in rows
+    }
+    return {mid: found.get(mid, NetSales(0, 0)) for mid in merchant_ids}
+
+
+def merchant_recent_buyer_ids(*, merchant: Merchant, since: Any) -> set[int]:
+    """Members (ids) who bought at the shop since `since` or hold one of its flash-sale
+    items: the people a leaving merchant's notice must reach."""
+    buyers = set(
+        Sale.objects.filter(merchant=merchant, created_at__gte=since).values_list(
+            "member_id", flat=True
+        )
+    )
+    holders = set(
+        FlashOrder.objects.filter(flash_sale__merchant=merchant).values_list("member_id", flat=True)
+    )
+    return buyers | holders
+
+
+# --- end of the merchantsgap block ---------------------------------------------------------

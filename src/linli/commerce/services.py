@@ -555,3 +555,34 @@ def flash_sale_buy(*, flash_sale: FlashSale, member: Member) -> FlashOrder:
         if FlashOrder.objects.filter(flash_sale=flash_sale, member=member).exists():
             raise errors.AlreadyBought() from exc
         raise
+
+
+# --- for the merchant alliance (merchantsgap): a leaving shop's flash sales end -----------
+
+
+def merchant_flash_sales_close(*, merchant: Merchant, actor: Any) -> int:
+    """End the shop's live flash sales when it gives notice (issue 5: "its offers end"):
+    the stock is cut to what was sold, so `flash_sale_buy`'s conditional UPDATE finds
+    nothing left; orders already paid stay as they are. Returns how many were closed."""
+    from linli.communities.audit import audit_record
+
+    closed = 0
+    with transaction.atomic():
+        for flash in FlashSale.objects.select_for_update().filter(
+            merchant=merchant, sold__lt=F("stock")
+        ):
+            before = {"stock": flash.stock, "sold": flash.sold}
+            flash.stock = flash.sold
+            flash.save(update_fields=["stock"])
+            audit_record(
+                actor=actor,
+                action="commerce.flash_sale_close",
+                target=flash,
+                before=before,
+                after={"stock": flash.stock, "sold": flash.sold},
+            )
+            closed += 1
+    return closed
+
+
+# --- end of the merchantsgap block ---------------------------------------------------------

@@ -389,6 +389,19 @@ class PolicyVersion(models.Model):
     complaint_rate_red_bp = _bp(_("complaint rate that removes a merchant (bp)"))
     quarterly_replace_bottom_bp = _bp(_("bottom share of merchants replaced quarterly (bp)"))
     merchant_exit_notice_days = _count(_("merchant exit notice (days)"), minimum=30, maximum=366)
+    merchant_deposit_top_up_days = _count(
+        _("days to top the deposit back up after compensation"), minimum=1, maximum=366
+    )
+    # A§6.1 quarterly score: weights of its parts, in points (see merchants/scoring.py).
+    merchant_score_sales_weight = _count(_("quarterly score: weight of sales"), maximum=100)
+    merchant_score_rating_weight = _count(_("quarterly score: weight of ratings"), maximum=100)
+    merchant_score_duties_weight = _count(_("quarterly score: weight of duties met"), maximum=100)
+    merchant_score_referrals_weight = _count(
+        _("quarterly score: weight of members referred"), maximum=100
+    )
+    merchant_score_complaints_penalty = _count(
+        _("quarterly score: penalty for verified complaints"), maximum=100
+    )
     ad_slot_price_min_fen = _fen(_("ad slot price per month, lowest (fen)"))
     ad_slot_price_max_fen = _fen(_("ad slot price per month, highest (fen)"))
 

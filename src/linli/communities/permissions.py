@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "merchant.rota_manage": frozenset({OPERATOR}),  # + the chair
     "merchant.quarter_close": frozenset({OPERATOR}),
     "merchant.hearing_decide": frozenset({OPERATOR}),  # + the chair
+    "merchant.waitlist_respond": frozenset({MEMBER}),  # own waiting-list entry only
+    "merchant.debt_settle": frozenset({OPERATOR}),  # cash taken at the counter
     # Membership (linli.members): a member's own data needs no entry here.
     "member.view_all": OVERSIGHT,  # masked phone and ID only
     "member.fee_confirm": frozenset({OPERATOR}),

@@ -59,6 +59,15 @@ PRESET_A: dict[str, Any] = {
     "complaint_rate_red_bp": 500,  # B§3.2's 5 % rule adopted; A§3.3 pays complaints first
     "quarterly_replace_bottom_bp": 2_000,  # A§6.1 季度评分后20%淘汰
     "merchant_exit_notice_days": 30,  # SPEC: 30 days' notice to members
+    # A§3.3 pays complaints from the deposit but gives no top-up time: one week chosen.
+    "merchant_deposit_top_up_days": 7,
+    # A§6.1 scores quarterly without weights; these are ours (issue 5: "weights in the
+    # policy"): sales 30, ratings 25, duties 15, referrals 10, complaints −20.
+    "merchant_score_sales_weight": 30,
+    "merchant_score_rating_weight": 25,
+    "merchant_score_duties_weight": 15,
+    "merchant_score_referrals_weight": 10,
+    "merchant_score_complaints_penalty": 20,
     "ad_slot_price_min_fen": 30_000,  # A§4.2 广告位 300-500元/月/位
     "ad_slot_price_max_fen": 50_000,
     # --- alliance commerce ---
@@ -140,6 +149,13 @@ PRESET_B: dict[str, Any] = {
     "complaint_rate_red_bp": 500,  # B§3.2 投诉率>5%则淘汰
     "quarterly_replace_bottom_bp": 0,  # B§3.3 criteria change by assembly vote instead
     "merchant_exit_notice_days": 30,  # SPEC: 30 days' notice to members
+    "merchant_deposit_top_up_days": 7,  # B has no deposit; kept for a policy that adds one
+    # B has no quarterly replacement (bottom 0 %); the ranking still uses A's weights.
+    "merchant_score_sales_weight": 30,
+    "merchant_score_rating_weight": 25,
+    "merchant_score_duties_weight": 15,
+    "merchant_score_referrals_weight": 10,
+    "merchant_score_complaints_penalty": 20,
     "ad_slot_price_min_fen": 30_000,  # B silent; A§4.2's range kept for paid exposure
     "ad_slot_price_max_fen": 50_000,
     # --- alliance commerce ---

@@ -28,6 +28,16 @@ NOTICE_TEXTS = {
         "paid into your account."
     ),
     "marketing": _("%(text)s"),
+    # The merchant alliance (merchantsgap): a seat offered from the waiting list, a shop
+    # that leaves (30 days' notice to its recent buyers, issue 5 "Leaving the alliance").
+    "merchant_seat_offered": _(
+        "The seat for %(trade)s is free and offered to you. Accept it by %(until)s on the "
+        "merchant waiting-list page, or it goes to the next in line."
+    ),
+    "merchant_leaving": _(
+        "%(merchant)s is leaving the merchant alliance on %(on)s. Please use its offers "
+        "and vouchers before then."
+    ),
 }
 
 

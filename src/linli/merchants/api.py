@@ -18,7 +18,14 @@ from linli.communities.selectors import community_get
 from linli.errors import NotFound
 from linli.merchants import access, selectors
 from linli.merchants.duties import merchant_day_set, offer_check, offer_publish
-from linli.merchants.models import Complaint, Hearing, Merchant, MerchantApplication, MerchantDay
+from linli.merchants.models import (
+    Complaint,
+    Hearing,
+    Merchant,
+    MerchantApplication,
+    MerchantDay,
+    WaitingListEntry,
+)
 from linli.merchants.scoring import hearing_decide, quarter_close, quarter_of
 from linli.merchants.services import (
     application_reject,
@@ -31,9 +38,11 @@ from linli.merchants.trust import (
     complaint_answer,
     complaint_decide,
     complaint_file,
+    debt_settle,
     rating_create,
     violation_record,
 )
+from linli.merchants.waitlist import waitlist_accept, waitlist_leave
 
 router = Router(tags=["merchants"])
 Slug = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
@@ -58,6 +67,7 @@ class ApplicationIn(Schema):
     lng: str = Field(max_length=20)
     contact_phone: str = Field(max_length=20)
     exclusivity_accepted: bool
+    join_waiting_list: bool = False
 
 
 class ApplicationOut(Schema):
@@ -65,6 +75,7 @@ class ApplicationOut(Schema):
     business_name: str
     industry_id: int
     status: str
+    waiting_position: int | None = None
 
 
 class RejectIn(Schema):
@@ -144,11 +155,13 @@ def _merchant(community: Community, merchant_id: int) -> Merchant:
 
 
 def _application_out(application: MerchantApplication) -> dict[str, Any]:
+    entry = WaitingListEntry.objects.filter(application=application).first()
     return {
         "id": application.id,
         "business_name": application.business_name,
         "industry_id": application.industry_id,
         "status": application.status,
+        "waiting_position": selectors.waitlist_position(entry=entry) if entry else None,
     }
 
 
@@ -207,6 +220,7 @@ def apply(request: HttpRequest, slug: Slug, body: ApplicationIn) -> Status:
             lng=body.lng,
             contact_phone=body.contact_phone,
             exclusivity_accepted=body.exclusivity_accepted,
+            join_waiting_list=body.join_waiting_list,
         )
     return Status(201, _application_out(application))
 
@@ -519,3 +533,110 @@ def decide_hearing(
             hearing=hearing, replace=body.replace, note=body.note, actor=request.user
         )
     return {"id": decided.id, "merchant_id": decided.merchant_id, "status": decided.status}
+
+
+# --- the waiting list per trade and compensation debts (merchantsgap) ---------------------
+
+
+class WaitOut(Schema):
+    id: int
+    industry_id: int
+    industry: str
+    business_name: str
+    status: str
+    position: int | None
+    offer_expires_at: str | None
+
+
+def _wait_out(entry: WaitingListEntry, position: int | None) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "industry_id": entry.industry_id,
+        "industry": entry.industry.name,
+        "business_name": entry.application.business_name,
+        "status": entry.status,
+        "position": position,
+        "offer_expires_at": entry.offer_expires_at.isoformat() if entry.offer_expires_at else None,
+    }
+
+
+@router.get(BASE + "/waiting-list/mine", response=list[WaitOut])
+def my_waiting_list(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
+    """The caller's own places in the trades' waiting lists (1 = first in line)."""
+    community = _community(slug)
+    return [
+        _wait_out(entry, position)
+        for entry, position in selectors.waitlist_of_user(user=request.user, community=community)
+    ]
+
+
+@router.get(BASE + "/waiting-list", response=list[WaitOut])
+def waiting_list(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
+    """Everyone in line, trade by trade (the committee and oversight)."""
+    community = _community(slug)
+    if not (
+        access.can(user=request.user, community=community, action="merchant.review")
+        or access.can(user=request.user, community=community, action="merchant.oversee")
+    ):
+        raise NotFound()
+    return [
+        _wait_out(entry, selectors.waitlist_position(entry=entry))
+        for entry in selectors.waitlist_queued(community=community)
+    ]
+
+
+def _answer_offer(request: HttpRequest, slug: str, entry_id: int, accept: bool) -> dict[str, Any]:
+    community = _community(slug)
+    access.require(user=request.user, community=community, action="merchant.waitlist_respond")
+    entry = selectors.waitlist_entry_get(community=community, entry_id=entry_id)
+    if entry.application.applicant_id != request.user.id:
+        raise NotFound()  # another applicant's place is not even shown
+    with _ip(request):
+        if accept:
+            entry = waitlist_accept(entry=entry, actor=request.user)
+        else:
+            entry = waitlist_leave(entry=entry, actor=request.user)
+    return _wait_out(entry, selectors.waitlist_position(entry=entry))
+
+
+@router.post(BASE + "/waiting-list/{entry_id}/accept", response=WaitOut)
+def accept_seat(request: HttpRequest, slug: Slug, entry_id: IdPath) -> dict[str, Any]:
+    return _answer_offer(request, slug, entry_id, accept=True)
+
+
+@router.post(BASE + "/waiting-list/{entry_id}/leave", response=WaitOut)
+def leave_waiting_list(request: HttpRequest, slug: Slug, entry_id: IdPath) -> dict[str, Any]:
+    """Decline an offered seat (it goes to the next) or leave the line."""
+    return _answer_offer(request, slug, entry_id, accept=False)
+
+
+class DebtSettleIn(Schema):
+    idempotency_key: str = Field(min_length=1, max_length=80)
+
+
+class DebtOut(Schema):
+    merchant_id: int
+    settled_fen: int
+    owed_fen: int
+    status: str
+
+
+@router.post(BASE + "/merchants/{merchant_id}/debt/settle", response=DebtOut)
+def settle_debt(
+    request: HttpRequest, slug: Slug, merchant_id: IdPath, body: DebtSettleIn
+) -> dict[str, Any]:
+    """Cash for a compensation debt taken at the counter (operator)."""
+    community = _community(slug)
+    access.require(user=request.user, community=community, action="merchant.debt_settle")
+    merchant = _merchant(community, merchant_id)
+    with _ip(request):
+        settled = debt_settle(
+            merchant=merchant, idempotency_key=body.idempotency_key, actor=request.user
+        )
+    merchant.refresh_from_db()
+    return {
+        "merchant_id": merchant.id,
+        "settled_fen": settled,
+        "owed_fen": selectors.debt_open_fen(merchant=merchant),
+        "status": merchant.status,
+    }

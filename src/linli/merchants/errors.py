@@ -96,3 +96,30 @@ class IndustryInvalid(DomainError):
 class ExitBlocked(Conflict):
     code = "exit_blocked"
     message = _("The merchant cannot leave yet: %(reason)s.")
+
+
+class SeatQueued(Conflict):
+    code = "seat_queued"
+    message = _(
+        "The seat for this trade is being offered to its waiting list; you can join the list."
+    )
+
+
+class NoOffer(Conflict):
+    code = "no_offer"
+    message = _("There is no seat offer waiting for your answer.")
+
+
+class OfferExpired(Conflict):
+    code = "offer_expired"
+    message = _("The time to accept this seat has passed; it goes to the next in line.")
+
+
+class DebtOutstanding(Conflict):
+    code = "debt_outstanding"
+    message = _("The merchant owes %(owed_fen)s fen from compensation; settle it first.")
+
+
+class NoDebt(Conflict):
+    code = "no_debt"
+    message = _("This merchant owes nothing.")

@@ -41,6 +41,8 @@ class ApplicationStatus(models.TextChoices):
     PENDING = "pending", _("waiting for review")
     ADMITTED = "admitted", _("admitted")
     REJECTED = "rejected", _("rejected")
+    WAITING = "waiting", _("on the waiting list")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class MerchantApplication(models.Model):
@@ -432,3 +434,83 @@ class Hearing(models.Model):
 
     def __str__(self) -> str:
         return f"hearing {self.pk}"
+
+
+class WaitStatus(models.TextChoices):
+    WAITING = "waiting", _("waiting")
+    OFFERED = "offered", _("seat offered")
+    ACCEPTED = "accepted", _("offer accepted")
+    DECLINED = "declined", _("offer declined")
+    LAPSED = "lapsed", _("offer lapsed")
+    WITHDRAWN = "withdrawn", _("left the list")
+
+
+# Entries still in the queue for a seat (their position is counted among these).
+WAIT_QUEUED = (WaitStatus.WAITING, WaitStatus.OFFERED)
+
+
+class WaitingListEntry(models.Model):
+    """An applicant queued for a trade whose seat is taken (issue 5: "or goes to a waiting
+    list"). First come, first served by `id`; when the seat reopens the first in line is
+    offered it until `offer_expires_at`, then the next. At most one live offer per trade is
+    a partial unique index (`waitlist_one_offer_per_trade`), so two jobs that reopen the
+    same seat at once cannot offer it twice."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="waiting")
+    application = models.OneToOneField(
+        MerchantApplication, on_delete=models.PROTECT, related_name="waiting_entry"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaitStatus.choices, default=WaitStatus.WAITING
+    )
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("answer by"), null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waiting-list entry")
+        verbose_name_plural = _("waiting-list entries")
+        ordering = ["community_id", "industry_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "industry"],
+                condition=Q(status="offered"),
+                name="waitlist_one_offer_per_trade",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=WaitStatus.values), name="waitlist_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.industry_id}:{self.application_id}:{self.status}"
+
+
+class MerchantDebt(models.Model):
+    """What a merchant owes after a compensation larger than its deposit (and its free
+    balance): the platform's subsidy account advanced it to the member (journal
+    `merchant_compensation_advance`); the merchant is suspended until it is settled."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="debts")
+    complaint = models.OneToOneField(
+        "Complaint", on_delete=models.PROTECT, related_name="debt", null=True, blank=True
+    )
+    amount_fen = models.PositiveBigIntegerField(_("owed (fen)"))
+    advance_journal_id = models.UUIDField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settle_journal_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("merchant debt")
+        verbose_name_plural = _("merchant debts")
+        ordering = ["merchant_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="merchant_debt_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}:{self.amount_fen}"

@@ -1,14 +1,17 @@
 """The quarterly score and the bottom-20 % replacement (A§6.1 季度评分后20%淘汰).
 
 Score (integer points, higher is better), over the quarter's seated merchants:
-  sales to members    30 × sales / most sales          (count of sale journals)
+  sales to members    30 × sales / most sales          (net sales: commerce sales that
+                                                        stand; undone and fully refunded
+                                                        ones do not count, a partly
+                                                        refunded one counts once)
   ratings             25 × average stars / 5           (no ratings: 3 stars, neutral)
   duties met          15 × months met / 3              (offer ≥ the policy share and
                                                         referrals ≥ the policy minimum)
   members referred    10 × referrals / most referrals
   verified complaints −20 × complaints / most complaints
-each term scaled by 100 and floored, so the score runs from −2000 to 8000.
-TODO: these weights become policy fields (PolicyVersion has none yet).
+each term scaled by 100 and floored, so the score runs from −2000 to 8000. The weights
+are the policy's (`merchant_score_*`); the numbers above are both presets' values.
 
 Ranking: score descending; a tie goes to the merchant admitted earlier (seniority), then
 to the lower id. The bottom ⌊n × quarterly_replace_bottom_bp / 10 000⌋ are marked for
@@ -25,6 +28,7 @@ from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.commerce.selectors import NetSales, merchant_net_sales
 from linli.communities.audit import audit_record
 from linli.communities.models import Community
 from linli.communities.selectors import policy_in_force
@@ -41,9 +45,20 @@ from linli.merchants.models import (
     QuarterlyScore,
     Rating,
 )
-from linli.merchants.selectors import referrals_in_month, sales_count
+from linli.merchants.selectors import referrals_in_month
 
-WEIGHTS = {"sales": 30, "rating": 25, "duties": 15, "referrals": 10, "complaints": -20}
+
+def score_weights(policy: Any) -> dict[str, int]:
+    """The policy's weight of each part of the score; complaints are a penalty."""
+    return {
+        "sales": policy.merchant_score_sales_weight,
+        "rating": policy.merchant_score_rating_weight,
+        "duties": policy.merchant_score_duties_weight,
+        "referrals": policy.merchant_score_referrals_weight,
+        "complaints": -policy.merchant_score_complaints_penalty,
+    }
+
+
 NEUTRAL_STARS_X100 = 300
 
 
@@ -68,7 +83,13 @@ def quarter_months(quarter: str) -> list[date]:
     return [date(year, 3 * (number - 1) + m, 1) for m in (1, 2, 3)]
 
 
-def _raw(merchant: Merchant, months: list[date], start: datetime, end: datetime) -> dict[str, int]:
+def _raw(
+    merchant: Merchant,
+    months: list[date],
+    start: datetime,
+    end: datetime,
+    net_sales: dict[int, NetSales],
+) -> dict[str, int]:
     policy = policy_in_force(community=merchant.community)
     ratings = Rating.objects.filter(merchant=merchant, created_at__gte=start, created_at__lt=end)
     average = ratings.aggregate(a=Avg("stars"))["a"]
@@ -80,7 +101,7 @@ def _raw(merchant: Merchant, months: list[date], start: datetime, end: datetime)
         and referred >= policy.merchant_min_referrals_per_month
     )
     return {
-        "sales": sales_count(merchant=merchant, since=start, until=end),
+        "sales": net_sales[merchant.id].count,
         "rating": NEUTRAL_STARS_X100 if average is None else round(float(average) * 100),
         "duties": duties,
         "referrals": sum(referrals),
@@ -111,7 +132,8 @@ def quarter_scores(*, community: Community, quarter: str) -> list[Scored]:
             "admitted_at", "id"
         )
     )
-    raw = {m.id: _raw(m, months, start, end) for m in merchants}
+    net_sales = merchant_net_sales(merchant_ids=[m.id for m in merchants], since=start, until=end)
+    raw = {m.id: _raw(m, months, start, end, net_sales) for m in merchants}
     ceilings = {
         "sales": max([r["sales"] for r in raw.values()], default=0),
         "rating": 500,
@@ -119,11 +141,12 @@ def quarter_scores(*, community: Community, quarter: str) -> list[Scored]:
         "referrals": max([r["referrals"] for r in raw.values()], default=0),
         "complaints": max([r["complaints"] for r in raw.values()], default=0),
     }
+    weights = score_weights(policy_in_force(community=community))
     scored = []
     for merchant in merchants:
         parts = {
             name: _points(raw[merchant.id][name], weight, ceilings[name])
-            for name, weight in WEIGHTS.items()
+            for name, weight in weights.items()
         }
         scored.append(
             Scored(

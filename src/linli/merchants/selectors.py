@@ -17,6 +17,7 @@ from linli.errors import NotFound
 from linli.ledger.models import Account, AccountKind, Transfer
 from linli.merchants.models import (
     SEAT_HOLDING,
+    WAIT_QUEUED,
     ApplicationStatus,
     Complaint,
     ComplaintStatus,
@@ -25,9 +26,12 @@ from linli.merchants.models import (
     Industry,
     Merchant,
     MerchantApplication,
+    MerchantDebt,
     MerchantStaff,
     MerchantStatus,
     Rating,
+    WaitingListEntry,
+    WaitStatus,
 )
 
 EARTH_RADIUS_M = 6_371_000
@@ -338,3 +342,70 @@ def red_list(*, community: Community) -> QuerySet[Merchant]:
     return Merchant.objects.filter(community=community, red_listed_at__isnull=False).order_by(
         "-red_listed_at"
     )
+
+
+# --- the waiting list per trade and debts (merchantsgap) -----------------------------------
+
+
+def waitlist_position(*, entry: WaitingListEntry) -> int | None:
+    """1 for the first in line (or the one holding the offer); None once out of the queue."""
+    if entry.status not in WAIT_QUEUED:
+        return None
+    return WaitingListEntry.objects.filter(
+        community_id=entry.community_id,
+        industry_id=entry.industry_id,
+        status__in=WAIT_QUEUED,
+        id__lte=entry.id,
+    ).count()
+
+
+def waitlist_of_user(
+    *, user: Any, community: Community
+) -> list[tuple[WaitingListEntry, int | None]]:
+    """The login's own entries (newest first) with their place in line."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    entries = WaitingListEntry.objects.filter(
+        community=community, application__applicant=user
+    ).select_related("industry", "application")
+    return [(entry, waitlist_position(entry=entry)) for entry in entries.order_by("-id")]
+
+
+def waitlist_entry_get(*, community: Community, entry_id: Any) -> WaitingListEntry:
+    if not isinstance(entry_id, int) or entry_id < 1:
+        raise NotFound()
+    found = (
+        WaitingListEntry.objects.filter(community=community, id=entry_id)
+        .select_related("application", "industry")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def waitlist_queued(*, community: Community) -> QuerySet[WaitingListEntry]:
+    """Everyone still queued, trade by trade, in line order (the committee's view)."""
+    return (
+        WaitingListEntry.objects.filter(community=community, status__in=WAIT_QUEUED)
+        .select_related("industry", "application")
+        .order_by("industry__code", "id")
+    )
+
+
+def seat_reserved(*, community: Community, industry: Industry) -> bool:
+    """A free seat is still spoken for while its waiting list has people in line, an offer
+    out, or an accepted offer whose application the committee has not decided."""
+    entries = WaitingListEntry.objects.filter(community=community, industry=industry)
+    return (
+        entries.filter(status__in=WAIT_QUEUED).exists()
+        or entries.filter(
+            status=WaitStatus.ACCEPTED, application__status=ApplicationStatus.PENDING
+        ).exists()
+    )
+
+
+def debt_open_fen(*, merchant: Merchant) -> int:
+    """What the merchant still owes from compensation the platform advanced."""
+    owed = MerchantDebt.objects.filter(merchant=merchant, settled_at__isnull=True)
+    return int(sum(owed.values_list("amount_fen", flat=True)))

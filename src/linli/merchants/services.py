@@ -24,6 +24,7 @@ from linli.communities.services import role_grant
 from linli.ledger.models import AccountKind
 from linli.ledger.services import Leg, account_open, chart_ensure, hold_create, journal_post
 from linli.merchants import errors
+from linli.merchants.exit_hooks import merchant_exit_hooks
 from linli.merchants.models import (
     SEAT_HOLDING,
     ApplicationStatus,
@@ -33,17 +34,23 @@ from linli.merchants.models import (
     Industry,
     Merchant,
     MerchantApplication,
+    MerchantDebt,
     MerchantStaff,
     MerchantStatus,
     StaffRole,
+    WaitingListEntry,
+    WaitStatus,
 )
 from linli.merchants.selectors import (
     MERCHANT_OWNER_TYPE,
+    debt_open_fen,
     deposit_shortfall_fen,
     distance_m,
     seat_holder,
+    seat_reserved,
 )
 from linli.merchants.taxonomy import SEED
+from linli.merchants.waitlist import seat_offer_next, waitlist_join
 
 TEXT_LIMITS = {"business_name": 100, "licence_no": 32, "address": 200, "contact_phone": 20}
 COORDINATE_STEP = Decimal("0.000001")
@@ -139,9 +146,12 @@ def application_submit(
     lng: Any,
     contact_phone: str,
     exclusivity_accepted: bool,
+    join_waiting_list: bool = False,
 ) -> MerchantApplication:
     """Apply for an industry seat (A§2.2 1 km radius, A§3.1 one per trade, A§5 排他协议,
-    B§3.2 black list). Nothing is posted until the committee admits."""
+    B§3.2 black list). Nothing is posted until the committee admits. A seat that is held
+    (or spoken for by its waiting list) refuses the application, naming the holder, unless
+    the applicant asked to join the waiting list (`waitlist.py`)."""
     problems: dict[str, str] = {}
     values = {
         "business_name": _text(business_name, "business_name", problems),
@@ -167,9 +177,7 @@ def application_submit(
         raise errors.LicenceBlacklisted()
     if _licence_in_use(community, licence):
         raise errors.LicenceReused()
-    holder = seat_holder(community=community, industry=industry)
-    if holder is not None:
-        raise errors.IndustryTaken(holder=holder.name)
+    queue = _seat_taken(community, industry, join_waiting_list is True)
     with transaction.atomic():
         application = MerchantApplication.objects.create(
             community=community,
@@ -178,6 +186,7 @@ def application_submit(
             lat=lat_value,
             lng=lng_value,
             exclusivity_accepted=True,
+            status=ApplicationStatus.WAITING if queue else ApplicationStatus.PENDING,
             **values,
         )
         audit_record(
@@ -186,12 +195,30 @@ def application_submit(
             target=application,
             after=snapshot(application),
         )
+        if queue:
+            waitlist_join(application=application, actor=applicant)
     return application
+
+
+def _seat_taken(community: Community, industry: Industry, may_queue: bool) -> bool:
+    """False: the seat is free to apply for. True: it is taken and the applicant queues.
+    Otherwise the refusal names the holder (or the waiting list that holds the seat)."""
+    holder = seat_holder(community=community, industry=industry)
+    reserved = holder is None and seat_reserved(community=community, industry=industry)
+    if holder is None and not reserved:
+        return False
+    if may_queue:
+        return True
+    if holder is not None:
+        raise errors.IndustryTaken(holder=holder.name)
+    raise errors.SeatQueued()
 
 
 def _licence_in_use(community: Community, licence: str) -> bool:
     pending = MerchantApplication.objects.filter(
-        community=community, licence_no=licence, status=ApplicationStatus.PENDING
+        community=community,
+        licence_no=licence,
+        status__in=[ApplicationStatus.PENDING, ApplicationStatus.WAITING],
     )
     seated = Merchant.objects.filter(
         community=community, licence_no=licence, status__in=SEAT_HOLDING
@@ -218,6 +245,8 @@ def application_reject(*, application: MerchantApplication, actor: Any, note: st
             before=before,
             after=snapshot(current),
         )
+        # An accepted seat offer turned down by the committee: the next in line gets it.
+        seat_offer_next(community=current.community, industry=current.industry, actor=actor)
 
 
 def merchant_admit(*, application: MerchantApplication, actor: Any) -> Merchant:
@@ -238,6 +267,8 @@ def merchant_admit(*, application: MerchantApplication, actor: Any) -> Merchant:
         holder = seat_holder(community=community, industry=current.industry)
         if holder is not None:
             raise errors.IndustryTaken(holder=holder.name)
+        if _offered_to_someone_else(current):
+            raise errors.SeatQueued()
         merchant = _seat_take(current, fee_fen, deposit_fen)
         before = snapshot(current)
         current.status = ApplicationStatus.ADMITTED
@@ -262,6 +293,19 @@ def merchant_admit(*, application: MerchantApplication, actor: Any) -> Merchant:
             actor=actor, action="merchant.seat_open", target=merchant, after=snapshot(merchant)
         )
     return merchant
+
+
+def _offered_to_someone_else(application: MerchantApplication) -> bool:
+    """While the seat is offered to the first in line, nobody else may be admitted to it."""
+    return (
+        WaitingListEntry.objects.filter(
+            community=application.community,
+            industry=application.industry,
+            status=WaitStatus.OFFERED,
+        )
+        .exclude(application=application)
+        .exists()
+    )
 
 
 def _seat_take(application: MerchantApplication, fee_fen: int, deposit_fen: int) -> Merchant:
@@ -517,12 +561,13 @@ def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
         current.exit_requested_at = now
         current.exit_effective_at = now + timedelta(days=policy.merchant_exit_notice_days)
         current.save(update_fields=["status", "exit_requested_at", "exit_effective_at"])
+        ran = merchant_exit_hooks(merchant=current, phase="notice", actor=actor)
         audit_record(
             actor=actor,
             action="merchant.exit_request",
             target=current,
             before=before,
-            after=snapshot(current),
+            after={**snapshot(current), "hooks": ran},
         )
     return current
 
@@ -530,9 +575,11 @@ def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
 def merchant_exit_complete(
     *, merchant: Merchant, actor: Any, now: datetime | None = None
 ) -> Merchant:
-    """Close the seat after the notice period: nothing may be unsettled (open complaints;
-    coupons once the commerce app has them), then the deposit is returned through the
-    ledger: every open hold voided, the merchant's CNY balance paid out (→ cash_out)."""
+    """Close the seat after the notice period: nothing may be unsettled (open complaints,
+    compensation debts, and whatever the exit hooks settle — coupons once they exist),
+    then the deposit is returned through the ledger: every open hold voided, the
+    merchant's CNY balance paid out (→ cash_out). The first in the trade's waiting list
+    is then offered the seat."""
     from linli.merchants.models import Complaint, ComplaintStatus
 
     now = now or timezone.now()
@@ -547,6 +594,7 @@ def merchant_exit_complete(
         )
         if open_complaints.exists():
             raise errors.ExitBlocked(reason="complaints are still open")
+        ran = merchant_exit_hooks(merchant=current, phase="settle", actor=actor)
         before = snapshot(current)
         returned = deposit_return_all(merchant=current, actor=actor)
         staff_release(merchant=current, actor=actor)
@@ -558,8 +606,9 @@ def merchant_exit_complete(
             action="merchant.exit_complete",
             target=current,
             before=before,
-            after={**snapshot(current), "returned_fen": returned},
+            after={**snapshot(current), "returned_fen": returned, "hooks": ran},
         )
+        seat_offer_next(community=current.community, industry=current.industry, actor=actor)
     return current
 
 
@@ -578,8 +627,12 @@ def staff_release(*, merchant: Merchant, actor: Any) -> None:
             role_revoke(user=job.user, community=merchant.community, role=role, actor=actor)
 
 
-def deposit_return_all(*, merchant: Merchant, actor: Any) -> int:
-    """Void every open deposit hold and pay the merchant's CNY balance back out."""
+def deposit_return_all(*, merchant: Merchant, actor: Any, allow_owing: bool = False) -> int:
+    """Void every open deposit hold, repay compensation debts from what is freed (the
+    subsidy account's advance, oldest debt first, whole debts only), and pay the rest of
+    the merchant's CNY balance back out. A debt still open afterwards blocks a voluntary
+    exit (`DebtOutstanding`); a removal (`allow_owing`) goes ahead and the debt stays
+    recorded."""
     from linli.ledger.models import Account
     from linli.ledger.services import hold_void
 
@@ -605,7 +658,12 @@ def deposit_return_all(*, merchant: Merchant, actor: Any) -> int:
     ).first()
     if account is None:
         return 0
+    account.refresh_from_db()
     balance = account.credits_posted - account.debits_posted - account.debits_pending
+    balance -= _debts_offset(merchant, account.id, balance, actor)
+    owed = debt_open_fen(merchant=merchant)
+    if owed and not allow_owing:
+        raise errors.DebtOutstanding(owed_fen=owed)
     if balance > 0:
         chart = chart_ensure(community=merchant.community)
         journal_post(
@@ -617,3 +675,28 @@ def deposit_return_all(*, merchant: Merchant, actor: Any) -> int:
             memo="deposit and balance returned to the leaving merchant",
         )
     return balance
+
+
+def _debts_offset(merchant: Merchant, account_id: int, balance: int, actor: Any) -> int:
+    """Repay open debts, oldest first, from a leaving merchant's freed balance."""
+    paid = 0
+    chart = chart_ensure(community=merchant.community)
+    for debt in MerchantDebt.objects.select_for_update().filter(
+        merchant=merchant, settled_at__isnull=True
+    ):
+        if debt.amount_fen > balance - paid:
+            break
+        posted = journal_post(
+            community=merchant.community,
+            code="merchant_debt_offset",
+            legs=[Leg(account_id, chart[(AccountKind.SUBSIDY, "CNY")].id, debt.amount_fen)],
+            idempotency_key=f"merchant-debt-offset:{debt.id}",
+            actor=actor,
+            memo="compensation debt repaid from the returned deposit",
+            external_ref=f"merchant-debt:{merchant.id}",
+        )
+        debt.settled_at = timezone.now()
+        debt.settle_journal_id = posted.journal_id
+        debt.save(update_fields=["settled_at", "settle_journal_id"])
+        paid += debt.amount_fen
+    return paid

@@ -6,6 +6,7 @@ from huey.contrib.djhuey import db_periodic_task
 from linli.merchants.duties import duty_reminders
 from linli.merchants.services import merchant_fees_recognise
 from linli.merchants.trust import deposits_enforce, red_list_review
+from linli.merchants.waitlist import waitlist_advance
 
 
 @db_periodic_task(crontab(minute="15", hour="2"))
@@ -30,3 +31,9 @@ def review_red_list() -> int:
 def remind_merchant_duties() -> int:
     """Mondays: remind merchants of unmet duties (offer, referrals) this month."""
     return duty_reminders()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def advance_waiting_lists() -> int:
+    """Lapse seat offers past their deadline and offer free seats to the next in line."""
+    return waitlist_advance()

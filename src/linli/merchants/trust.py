@@ -25,6 +25,7 @@ from linli.merchants.models import (
     Hearing,
     HoldStatus,
     Merchant,
+    MerchantDebt,
     MerchantStatus,
     Rating,
     Violation,
@@ -36,11 +37,11 @@ from linli.merchants.selectors import (
     sale_belongs_to,
 )
 from linli.merchants.services import deposit_return_all, staff_release
+from linli.merchants.waitlist import seat_offer_next
 
-# Days a merchant has to make its deposit whole after compensation was paid from it.
-# TODO: a policy field (deposit_top_up_days); plan A gives no number.
-TOP_UP_DAYS = 7
 TEXT_MAX = 2000
+# The largest award one complaint can carry: the largest sale a till accepts (100 000 CNY).
+MAX_COMPENSATION_FEN = 10_000_000
 
 
 def _text(value: Any, limit: int = TEXT_MAX) -> str:
@@ -107,10 +108,14 @@ def complaint_decide(
     (A§3.3 投诉核实后先行赔付): each open deposit hold is posted in part
     (`keep_rest_held`: the rest stays held in the same journal) into deposit escrow, and
     escrow pays the member out in cash (deposit_escrow → cash_out). Compensation from the
-    deposit can never exceed what it holds; the merchant then has TOP_UP_DAYS to top up."""
+    deposit can never exceed what it holds; the merchant then has the policy's
+    `merchant_deposit_top_up_days` to top up.
+    An award larger than the deposit: see `_compensate_beyond_deposit`."""
     if isinstance(compensation_fen, bool) or not isinstance(compensation_fen, int):
         raise errors.AmountInvalid()
-    if compensation_fen < 0 or (not verified and compensation_fen):
+    if compensation_fen < 0 or compensation_fen > MAX_COMPENSATION_FEN:
+        raise errors.AmountInvalid()
+    if not verified and compensation_fen:
         raise errors.AmountInvalid()
     policy = policy_in_force(community=complaint.community)
     with transaction.atomic():
@@ -119,13 +124,17 @@ def complaint_decide(
         if current.status not in (ComplaintStatus.OPEN, ComplaintStatus.ANSWERED):
             raise errors.ComplaintNotOpen()
         before = snapshot(current)
-        held = deposit_held_fen(merchant=merchant)
-        if compensation_fen > held:
-            raise errors.CompensationExceedsDeposit(held_fen=held)
-        if compensation_fen:
-            _compensate(merchant, current, compensation_fen, actor, policy)
-            merchant.top_up_due_at = timezone.now() + timedelta(days=TOP_UP_DAYS)
+        from_deposit = min(compensation_fen, deposit_held_fen(merchant=merchant))
+        if from_deposit:
+            _compensate(merchant, current, from_deposit, actor, policy)
+            merchant.top_up_due_at = timezone.now() + timedelta(
+                days=policy.merchant_deposit_top_up_days
+            )
             merchant.save(update_fields=["top_up_due_at"])
+        if compensation_fen > from_deposit:
+            _compensate_beyond_deposit(
+                merchant, current, compensation_fen - from_deposit, actor, policy
+            )
         current.status = ComplaintStatus.VERIFIED if verified else ComplaintStatus.DISMISSED
         current.compensation_fen = compensation_fen
         current.decided_by = actor
@@ -191,6 +200,126 @@ def _compensate(
         memo="complaint compensation paid to the member",
         external_ref=f"complaint:{complaint.id}",
     )
+
+
+def _compensate_beyond_deposit(
+    merchant: Merchant, complaint: Complaint, amount_fen: int, actor: Any, policy: Any
+) -> None:
+    """The part of an award the deposit could not pay: first from the merchant's own free
+    CNY balance (its account refuses to go below zero, so only what is available), the
+    rest advanced to the member by the platform's subsidy account and recorded as the
+    merchant's debt (`MerchantDebt`, the receivable: the ledger has no receivable kind,
+    so the advance journal's external_ref names the debt). A merchant in debt is
+    suspended until `debt_settle` repays the subsidy account."""
+    chart = chart_ensure(community=merchant.community)
+    cash_out = chart[(AccountKind.CASH_OUT, "CNY")].id
+    account = merchant_account(merchant=merchant, asset="CNY")
+    available = 0
+    if account is not None:
+        available = max(0, account.credits_posted - account.debits_posted - account.debits_pending)
+    from_balance = min(amount_fen, available)
+    if account is not None and from_balance:
+        journal_post(
+            community=merchant.community,
+            code="merchant_compensation_balance",
+            legs=[Leg(account.id, cash_out, from_balance)],
+            idempotency_key=f"complaint-balance:{complaint.id}",
+            actor=actor,
+            policy=policy,
+            memo="complaint compensation beyond the deposit, from the merchant's balance",
+            external_ref=f"complaint:{complaint.id}",
+        )
+    owed = amount_fen - from_balance
+    if owed == 0:
+        return
+    advance = journal_post(
+        community=merchant.community,
+        code="merchant_compensation_advance",
+        legs=[Leg(chart[(AccountKind.SUBSIDY, "CNY")].id, cash_out, owed)],
+        idempotency_key=f"complaint-advance:{complaint.id}",
+        actor=actor,
+        policy=policy,
+        memo="complaint compensation advanced by the platform; the merchant owes it",
+        external_ref=f"merchant-debt:complaint:{complaint.id}",
+    )
+    debt = MerchantDebt.objects.create(
+        community=merchant.community,
+        merchant=merchant,
+        complaint=complaint,
+        amount_fen=owed,
+        advance_journal_id=advance.journal_id,
+    )
+    before = snapshot(merchant)
+    if merchant.status in (MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED):
+        merchant.status = MerchantStatus.SUSPENDED
+        merchant.suspended_reason = "debt"
+        merchant.save(update_fields=["status", "suspended_reason"])
+    audit_record(
+        actor=actor,
+        action="merchant.debt_record",
+        target=merchant,
+        before=before,
+        after={**snapshot(merchant), "debt_id": debt.id, "owed_fen": owed},
+    )
+
+
+def debt_settle(*, merchant: Merchant, idempotency_key: str, actor: Any) -> int:
+    """The merchant pays what it owes at the counter: cash_in → merchant → subsidy (the
+    platform's advance repaid) in one journal; every open debt is settled and a suspension
+    for debt is lifted (to a deposit suspension if the top-up deadline has also passed).
+    Returns the fen settled."""
+    if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 80:
+        raise errors.AmountInvalid()
+    policy = policy_in_force(community=merchant.community)
+    with transaction.atomic():
+        current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        debts = list(
+            MerchantDebt.objects.select_for_update().filter(
+                merchant=current, settled_at__isnull=True
+            )
+        )
+        owed = sum(d.amount_fen for d in debts)
+        if not owed:
+            raise errors.NoDebt()
+        chart = chart_ensure(community=current.community)
+        cny = merchant_account(merchant=current, asset="CNY")
+        if cny is None:
+            raise errors.MerchantInactive()
+        posted = journal_post(
+            community=current.community,
+            code="merchant_debt_settle",
+            legs=[
+                Leg(chart[(AccountKind.CASH_IN, "CNY")].id, cny.id, owed),
+                Leg(cny.id, chart[(AccountKind.SUBSIDY, "CNY")].id, owed),
+            ],
+            idempotency_key=f"merchant-debt:{current.id}:{idempotency_key}",
+            actor=actor,
+            policy=policy,
+            memo="compensation debt paid at the counter",
+            external_ref=f"merchant-debt:{current.id}",
+        )
+        now = timezone.now()
+        for debt in debts:
+            debt.settled_at = now
+            debt.settle_journal_id = posted.journal_id
+            debt.save(update_fields=["settled_at", "settle_journal_id"])
+        before = snapshot(current)
+        if current.status == MerchantStatus.SUSPENDED and current.suspended_reason == "debt":
+            deposit_late = current.top_up_due_at is not None and current.top_up_due_at <= now
+            if deposit_late and deposit_held_fen(merchant=current) < current.deposit_required_fen:
+                current.suspended_reason = "deposit"
+            else:
+                current.status = MerchantStatus.ACTIVE
+                current.suspended_reason = ""
+            current.save(update_fields=["status", "suspended_reason"])
+        audit_record(
+            actor=actor,
+            action="merchant.debt_settle",
+            target=current,
+            before=before,
+            after={**snapshot(current), "settled_fen": owed},
+        )
+    return owed
 
 
 def deposits_enforce(*, now: datetime | None = None) -> int:
@@ -346,7 +475,7 @@ def merchant_remove(*, merchant: Merchant, reason: str, blacklist: bool, actor: 
         ).exists():
             raise errors.ExitBlocked(reason="complaints are still open")
         before = snapshot(current)
-        deposit_return_all(merchant=current, actor=actor)
+        deposit_return_all(merchant=current, actor=actor, allow_owing=True)
         staff_release(merchant=current, actor=actor)
         current.status = MerchantStatus.REMOVED
         current.closed_at = timezone.now()
@@ -364,4 +493,6 @@ def merchant_remove(*, merchant: Merchant, reason: str, blacklist: bool, actor: 
             before=before,
             after={**snapshot(current), "reason": why, "blacklist": blacklist},
         )
+        # The seat reopens: the first in the trade's waiting list is offered it.
+        seat_offer_next(community=current.community, industry=current.industry, actor=actor)
     return current

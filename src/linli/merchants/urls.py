@@ -8,4 +8,5 @@ urlpatterns = [
     path("c/<slug:slug>/merchants/apply/", views.apply, name="apply"),
     path("c/<slug:slug>/merchants/committee/", views.committee, name="committee"),
     path("c/<slug:slug>/merchants/console/", views.console, name="console"),
+    path("c/<slug:slug>/merchants/waiting/", views.waiting, name="waiting"),
 ]

@@ -41,6 +41,7 @@ from linli.merchants.services import (
     staff_add,
 )
 from linli.merchants.trust import complaint_answer
+from linli.merchants.waitlist import waitlist_accept, waitlist_leave
 
 
 def _community_or_404(slug: str) -> Community:
@@ -94,6 +95,7 @@ def _application_values(request: HttpRequest) -> dict[str, Any]:
             "lat",
             "lng",
             "contact_phone",
+            "waiting_list",
         )
     }
 
@@ -122,15 +124,18 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                 lng=values["lng"],
                 contact_phone=values["contact_phone"],
                 exclusivity_accepted=request.POST.get("exclusivity") == "on",
+                join_waiting_list=request.POST.get("waiting_list") == "on",
             )
         except DomainError as exc:
             error = _message(exc)
+    entry = getattr(submitted, "waiting_entry", None) if submitted is not None else None
     context = {
         "community": community,
         "tree": selectors.industry_tree(community=community),
         "error": error,
         "values": values,
         "submitted": submitted,
+        "waiting_position": selectors.waitlist_position(entry=entry) if entry else None,
         "policy": policy_in_force(community=community),
         "yuan": _yuan,
     }
@@ -172,6 +177,10 @@ def committee(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as exc:
             error = _message(exc)
     lights = []
+    waiting = [
+        (entry, selectors.waitlist_position(entry=entry))
+        for entry in selectors.waitlist_queued(community=community)
+    ]
     if can_oversee:
         lights = [
             (m, selectors.traffic_light(merchant=m))
@@ -208,6 +217,7 @@ def committee(request: HttpRequest, slug: str) -> HttpResponse:
         "rota": MerchantDay.objects.filter(community=community).select_related("industry"),
         "chair": selectors.chair_for_month(community=community),
         "lights": lights,
+        "waiting": waiting,
     }
     return render(request, "merchants/committee.html", context, status=400 if error else 200)
 
@@ -298,6 +308,8 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
         "offer": offer_check(merchant=merchant, month=now.date()),
         "reminders": DutyReminder.objects.filter(merchant=merchant)[:6],
         "is_chair": selectors.is_chair(user=request.user, community=community),
+        "debt_owed": _yuan(selectors.debt_open_fen(merchant=merchant)),
+        "in_debt": selectors.debt_open_fen(merchant=merchant) > 0,
     }
     return render(request, "merchants/console.html", context, status=400 if error else 200)
 
@@ -349,3 +361,31 @@ def _console_post(request: HttpRequest, community: Community, merchant: Any) -> 
         )
     else:
         raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def waiting(request: HttpRequest, slug: str) -> HttpResponse:
+    """My place in the trades' waiting lists; accept or decline a reopened seat."""
+    community = _community_or_404(slug)
+    if not access.can(user=request.user, community=community, action="merchant.waitlist_respond"):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            entry = selectors.waitlist_entry_get(
+                community=community, entry_id=_int(request.POST.get("entry"))
+            )
+            if request.POST.get("answer") == "accept":
+                waitlist_accept(entry=entry, actor=request.user)
+            else:
+                waitlist_leave(entry=entry, actor=request.user)
+            return redirect("merchants:waiting", slug=community.slug)
+        except DomainError as exc:
+            error = _message(exc)
+    context = {
+        "community": community,
+        "error": error,
+        "entries": selectors.waitlist_of_user(user=request.user, community=community),
+    }
+    return render(request, "merchants/waiting.html", context, status=400 if error else 200)
