@@ -56,6 +56,10 @@ class Server:
         self._wait_healthy()
         return self
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid if self.proc is not None else 0
+
     def __exit__(self, *exc: object) -> None:
         if self.proc is None:
             return
