@@ -63,4 +63,4 @@ def profile_consume(world: SalesWorld, count: int = PROFILED_SALES) -> None:
         flush=True,
     )
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(80)
