@@ -56,8 +56,12 @@ def _parse_args() -> argparse.Namespace:
     return args
 
 
-def _run_child(db: str, argv: list[str]) -> list[str]:
-    """Re-run this script as `--child --db X` with its own DATABASE_URL and var dir."""
+def _run_child(
+    db: str, argv: list[str], script: Path | None = None, bench_db: str = BENCH_DB
+) -> list[str]:
+    """Re-run `script` (this one by default) as `--child --db X` with its own DATABASE_URL
+    and var dir; PostgreSQL gets the scratch database `bench_db`, dropped and re-created."""
+    script = script or Path(__file__).resolve()
     var_dir = Path(tempfile.mkdtemp(prefix=f"linli-bench-{db}-"))
     env = dict(os.environ)
     env.update(
@@ -69,12 +73,12 @@ def _run_child(db: str, argv: list[str]) -> list[str]:
         ),
     )
     if db == "postgresql":
-        _recreate_postgres_database()
-        env["DATABASE_URL"] = f"postgresql:///{BENCH_DB}"
+        _recreate_postgres_database(bench_db)
+        env["DATABASE_URL"] = f"postgresql:///{bench_db}"
     else:
         env["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
     argv = [a for a in _without_db(argv)]
-    command = [sys.executable, str(Path(__file__).resolve()), *argv, "--child", "--db", db]
+    command = [sys.executable, str(script), *argv, "--child", "--db", db]
     results: list[str] = []
     try:
         with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as proc:
@@ -83,7 +87,8 @@ def _run_child(db: str, argv: list[str]) -> list[str]:
                 if line.startswith("RESULT "):
                     results.append(line.rstrip("\n"))
         if proc.returncode:
-            print(f"# child for {db} exited with {proc.returncode}", flush=True)
+            results.append(f"# child for {db} exited with {proc.returncode}")
+            print(results[-1], flush=True)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
     return results
@@ -105,13 +110,16 @@ def _without_db(argv: list[str]) -> list[str]:
     return out
 
 
-def _recreate_postgres_database() -> None:
-    """Drop and create `linli_bench` over the local socket (never the dev or test databases)."""
+def _recreate_postgres_database(name: str = BENCH_DB) -> None:
+    """Drop and create a `linli_bench*` scratch database over the local socket (never the dev
+    or test databases)."""
     import psycopg
 
+    if not name.startswith("linli_bench"):
+        raise ValueError(f"refusing to drop {name!r}: not a bench database")
     with psycopg.connect("dbname=postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def _setup_django() -> None:
     DB = connection.vendor
 
 
-def _make_world(slug: str) -> World:
+def _make_world(slug: str, slots: int = MAX_WORKER_SLOTS) -> World:
     from linli.communities.models import Community
     from linli.ledger.models import AccountKind
     from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
@@ -106,7 +106,7 @@ def _make_world(slug: str) -> World:
         ).id
 
     buyers = []
-    for _slot in range(MAX_WORKER_SLOTS):
+    for _slot in range(slots):
         slot_buyers = []
         for _ in range(BUYERS_PER_WORKER):
             cny = wallet(AccountKind.MEMBER_WALLET, "CNY")

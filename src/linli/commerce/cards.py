@@ -125,7 +125,7 @@ def card_check(*, community_id: int, code: str, pin: str = "", now: datetime) ->
         raise errors.CodeMalformed()
     card = (
         MemberCard.objects.filter(community_id=community_id, code_id=code[2:10])
-        .select_related("member")
+        .select_related("member__community")  # the sale opens wallets in it: no re-read
         .first()
     )
     if card is None:

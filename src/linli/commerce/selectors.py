@@ -43,6 +43,7 @@ def till_for(*, user: Any, community: Community) -> tuple[Merchant, str]:
     job = staff_merchant(user=user, community=community)
     if job is None:
         raise Forbidden()
+    job[0].community = community  # the row just read: the sale's services need it, no re-read
     return job
 
 

@@ -237,40 +237,97 @@ def _plan(
         reward_bp=policy.spend_reward_bp,
         gold_bp=policy.gold_team_spend_bp if gold is not None else 0,
     )
-    parts = []
-    for asset, units, source in (
-        ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id),
-        ("TIME", coin_units, None),
-        ("PTS", points, None),
-        ("CNY", coupon_fen, chart[(AccountKind.COUPON_COST, "CNY")].id),  # cross-store coupon
-    ):
-        if units <= 0:
-            continue
-        parts.append(
-            PaymentPart(
-                asset=asset,
-                units=units,
-                source_account_id=source or _member_wallet(member, asset).id,
-                merchant_account_id=_merchant_account(merchant, asset).id,
-                platform_account_id=chart[(AccountKind.PLATFORM_REVENUE, asset)].id,
-                fund_account_id=chart[(AccountKind.COMMUNITY_FUND, asset)].id,
-                rebate_account_id=(
-                    _merchant_account(shop, asset).id
-                    if shop is not None and rates.rebate_bp
-                    else None
-                ),
-            )
+    paying = [
+        (asset, units, source)
+        for asset, units, source in (
+            ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id),
+            ("TIME", coin_units, None),
+            ("PTS", points, None),
+            ("CNY", coupon_fen, chart[(AccountKind.COUPON_COST, "CNY")].id),  # cross-store
         )
+        if units > 0
+    ]
+    rebate_shop = shop if shop is not None and rates.rebate_bp else None
+    gold_member = gold if gold is not None and rates.gold_bp else None
     reward_asset = policy.spend_reward_asset
+    accounts = _sale_accounts(
+        merchant.community,
+        members=[(member, asset) for asset, _units, source in paying if source is None]
+        + [(m, reward_asset) for m in (member, gold_member) if m is not None],
+        merchants=[
+            (m, asset)
+            for m in (merchant, rebate_shop)
+            if m is not None
+            for asset, _units, _source in paying
+        ],
+    )
+    parts = [
+        PaymentPart(
+            asset=asset,
+            units=units,
+            source_account_id=(
+                source if source is not None else accounts[_wallet_key(member, asset)].id
+            ),
+            merchant_account_id=accounts[_shop_key(merchant, asset)].id,
+            platform_account_id=chart[(AccountKind.PLATFORM_REVENUE, asset)].id,
+            fund_account_id=chart[(AccountKind.COMMUNITY_FUND, asset)].id,
+            rebate_account_id=(
+                accounts[_shop_key(rebate_shop, asset)].id if rebate_shop is not None else None
+            ),
+        )
+        for asset, units, source in paying
+    ]
     reward = Reward(
         asset=reward_asset,
         issuance_account_id=chart[(AccountKind.ISSUANCE, reward_asset)].id,
-        member_account_id=_member_wallet(member, reward_asset).id,
+        member_account_id=accounts[_wallet_key(member, reward_asset)].id,
         gold_account_id=(
-            _member_wallet(gold, reward_asset).id if gold is not None and rates.gold_bp else None
+            accounts[_wallet_key(gold_member, reward_asset)].id if gold_member is not None else None
         ),
     )
     return sale_legs(amount_fen=amount_fen, parts=parts, reward=reward, rates=rates)
+
+
+_AccountKey = tuple[str, str, str, int]  # kind, asset, owner type, owner id
+
+
+def _wallet_key(member: Member, asset: str) -> _AccountKey:
+    return (AccountKind.MEMBER_WALLET, asset, "member", member.id)
+
+
+def _shop_key(merchant: Merchant, asset: str) -> _AccountKey:
+    return (AccountKind.MERCHANT, asset, "merchant", merchant.id)
+
+
+def _sale_accounts(
+    community: Community,
+    *,
+    members: list[tuple[Member, str]],
+    merchants: list[tuple[Merchant, str]],
+) -> dict[tuple[str, str, str, int | None], Account]:
+    """Every owned account a sale touches in one SELECT (a sale is planned twice, at
+    prepare and at consume); only an account never used before goes through
+    `account_open`, which creates it."""
+    wanted = [_wallet_key(m, a) for m, a in members] + [_shop_key(m, a) for m, a in merchants]
+    found = {
+        (a.kind, a.asset_id, a.owner_type, a.owner_id): a
+        for a in Account.objects.filter(
+            community=community,
+            kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MERCHANT],
+            owner_id__in={key[3] for key in wanted},
+        )
+    }
+    for key in wanted:
+        if key not in found:
+            kind, asset, owner_type, owner_id = key
+            found[key] = account_open(
+                community=community,
+                kind=kind,
+                asset=asset,
+                owner_type=owner_type,
+                owner_id=owner_id,
+            )
+    return found
 
 
 def sale_consume(

@@ -17,7 +17,20 @@ from linli.ledger.models import (
 
 
 def chart_ensure(*, community: Community) -> dict[tuple[str, str], Account]:
-    """The community's system accounts, one per kind and asset, created once."""
+    """The community's system accounts, one per kind and asset, created once.
+
+    Every sale asks for the chart (twice: prepare and consume), so the usual case, a chart
+    that is complete already, is one SELECT; only a missing account takes the slow path."""
+    found = {
+        (a.kind, a.asset_id): a
+        for a in Account.objects.filter(community=community, owner_id__isnull=True)
+    }
+    if all((kind, asset) in found for kind, asset, _limits in _SYSTEM_CHART):
+        return {(kind, asset): found[(kind, asset)] for kind, asset, _limits in _SYSTEM_CHART}
+    return _chart_create(community)
+
+
+def _chart_create(community: Community) -> dict[tuple[str, str], Account]:
     _assets_ensure()
     ChainHead.objects.get_or_create(community=community)
     chart: dict[tuple[str, str], Account] = {}
@@ -41,6 +54,12 @@ def account_open(
         raise errors.InvalidPosting(reason="only member and merchant accounts have owners")
     if asset not in {code for code, _scale, _name in ASSETS}:
         raise errors.InvalidPosting(reason="unknown asset")
+    # An account opened before (the usual case on every sale) is one SELECT.
+    existing = Account.objects.filter(
+        community=community, kind=kind, asset_id=asset, owner_type=owner_type, owner_id=owner_id
+    ).first()
+    if existing is not None:
+        return existing
     _assets_ensure()
     ChainHead.objects.get_or_create(community=community)
     account, _created = Account.objects.get_or_create(
