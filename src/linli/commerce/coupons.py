@@ -795,3 +795,46 @@ def campaign_dry_run(
         redeemer_fen=redeemed * shares["redeemer"],
         budget_exhausted=budget_left < campaign.value_fen,
     )
+
+
+# --- a shop leaves the alliance (linli.merchants.exit_hooks) ---------------------------------
+
+
+def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
+    """Exit hook. At "notice" the shop's coupons can no longer be claimed and every campaign
+    it issues or honours switches off (coupons already held stay good during the notice
+    period). At "settle" the coupons only this shop honours and that were never used are
+    withdrawn; a cross-store one releases its issuer's reserved share. Returns the rows
+    changed."""
+    if phase == "notice":
+        coupons = Coupon.objects.filter(merchant=merchant, is_active=True).update(is_active=False)
+        campaigns = CrossStoreCampaign.objects.filter(
+            Q(issuer=merchant) | Q(redeemer=merchant), is_active=True
+        ).update(is_active=False)
+        return coupons + campaigns
+    open_claims = CouponClaim.objects.select_for_update().filter(
+        merchant=merchant, status=ClaimStatus.AVAILABLE
+    )
+    withdrawn = 0
+    for claim in open_claims:
+        _release_reserved_share(claim=claim, actor=actor)
+        withdrawn += CouponClaim.objects.filter(id=claim.id, status=ClaimStatus.AVAILABLE).update(
+            status=ClaimStatus.REVOKED, hold_id=None
+        )
+    return withdrawn
+
+
+def _release_reserved_share(*, claim: CouponClaim, actor: Any) -> None:
+    if claim.hold_id is None:
+        return
+    try:
+        with transaction.atomic():
+            hold_void(
+                community=claim.community,
+                hold_id=claim.hold_id,
+                idempotency_key=f"xcoupon-exit:{claim.id}",
+                actor=actor,
+                policy=policy_in_force(community=claim.community),
+            )
+    except DomainError:
+        pass  # already expired and voided by the job: nothing is reserved any more

@@ -28,7 +28,7 @@ RECENT_BUYER_DAYS = 90
 MERCHANT_EXIT_HOOKS: tuple[str, ...] = (
     "linli.merchants.exit_hooks:members_notify",
     "linli.merchants.exit_hooks:flash_sales_close",
-    # The coupons app adds its "module:function" here (settle open coupons at "settle").
+    "linli.commerce.coupons:merchant_leaving",
 )
 
 
