@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.commerce import cards, errors
+from linli.commerce import cards, errors, limits
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
     FlashOrder,
@@ -166,6 +166,7 @@ def sale_prepare(
     check = cards.card_check(community_id=merchant.community_id, code=code, pin=pin, now=now)
     member = check.card.member
     _check_parties(merchant=merchant, member=member)
+    limits.check_sale(merchant=merchant, member=member, amount_fen=amount_fen, now=now)
     policy = policy_in_force(community=merchant.community, at=now)
     coins_fen, points_fen = _units_value(
         policy=policy, amount_fen=amount_fen, coin_units=coin_units, points=points
@@ -275,6 +276,9 @@ def sale_consume(
     )
     try:
         with transaction.atomic():
+            limits.check_sale(  # again under row locks: concurrent tills count in turn
+                merchant=merchant, member=preview.member, amount_fen=amount_fen, now=now, lock=True
+            )
             cards.card_use(check=preview.check)
             posted = journal_post(
                 community=merchant.community,
