@@ -35,6 +35,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Financial reports are public to members and auditors (B§3.1).
     "report.view_financial": frozenset({OPERATOR, AUDITOR, MEMBER, MERCHANT_OWNER}),
     "sale.record": frozenset({MERCHANT_OWNER, CASHIER}),
+    # The shop's back office (linli.commerce.reports), own shop only; a cashier sees the
+    # sales they recorded, the owner all of the shop's sales, the settlement and the log.
+    "sale.view_shop": frozenset({MERCHANT_OWNER, CASHIER}),
+    "sale.settlement": frozenset({MERCHANT_OWNER}),
+    "sale.log": frozenset({MERCHANT_OWNER}),
+    "sale.anomalies": OVERSIGHT,  # + the merchant committee's chair
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),
