@@ -143,3 +143,18 @@ class MemberDailyAmountLimit(DomainError):
     message = _(
         "This member may buy at most %(max)s yuan a day through Linli; %(left)s yuan left today."
     )
+
+
+class MemberConfirmationRequired(DomainError):
+    code = "member_confirmation_required"
+    status = 409
+    message = _(
+        "Coins and points worth more than %(limit)s yuan: the member must approve this sale "
+        "on their member card page. Then scan the member's new code and confirm again."
+    )
+
+
+class MemberDeclined(DomainError):
+    code = "member_declined"
+    status = 409
+    message = _("The member declined this sale on their phone.")

@@ -19,11 +19,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from linli.commerce import errors
-from linli.commerce.models import Sale, SaleStatus
+from linli.commerce.models import ConfirmationStatus, Sale, SaleConfirmation, SaleStatus
+from linli.communities.models import PolicyVersion
+from linli.errors import NotFound
 from linli.members.models import Member
 from linli.merchants.models import Merchant
 
@@ -38,7 +41,11 @@ DEFAULT_LIMITS: dict[str, int] = {
     # refunded amounts do not count).
     "sale_max_fen": 500_000,
     "member_day_max_fen": 2_000_000,
+    # Coins and points worth more than this (fen) need the member's approval on their
+    # own phone before the sale posts (`confirmation_for`).
+    "confirm_above_fen": 10_000,
 }
+CONFIRMATION_TTL = timedelta(minutes=5)
 
 
 def sale_limits() -> dict[str, int]:
@@ -105,3 +112,114 @@ def _check_amount(limits: dict[str, int], member: Member, amount_fen: int, now: 
 
 def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
+
+
+# --- the member confirms on their phone ----------------------------------------------------
+#
+# Above `confirm_above_fen` of coins and points, `sale_consume` does not post until the
+# member has approved this exact sale (shop, amounts) on their card page or through the
+# API. The first attempt records a pending confirmation and refuses with
+# `member_confirmation_required`; the member approves; the cashier scans the member's new
+# code and confirms again (a code is single use, and the approval is not a code). The
+# approval is then used up by that sale in the same transaction that posts it.
+
+
+def units_value_fen(*, policy: PolicyVersion, coin_units: int, points: int) -> int:
+    """What the coins and points of a sale are worth in fen (as `sale_prepare` counts)."""
+    return coin_units * policy.coin_value_fen // 100 + points * policy.point_value_fen
+
+
+def confirmation_for(
+    *,
+    merchant: Merchant,
+    member: Member,
+    amount_fen: int,
+    coin_units: int,
+    points: int,
+    policy: PolicyVersion,
+    now: datetime,
+) -> SaleConfirmation | None:
+    """None when no approval is needed; the member's fresh approval of this exact sale;
+    otherwise record (or keep) a pending request and refuse with a coded reason."""
+    threshold = sale_limits()["confirm_above_fen"]
+    value = units_value_fen(policy=policy, coin_units=coin_units, points=points)
+    if not threshold or value <= threshold:
+        return None
+    same = SaleConfirmation.objects.filter(
+        merchant=merchant,
+        member=member,
+        amount_fen=amount_fen,
+        coin_units=coin_units,
+        points=points,
+        created_at__gt=now - CONFIRMATION_TTL,
+    ).order_by("-created_at", "-id")
+    latest = same.exclude(status=ConfirmationStatus.USED).first()
+    if latest is not None and latest.status == ConfirmationStatus.APPROVED:
+        return latest
+    if latest is not None and latest.status == ConfirmationStatus.DECLINED:
+        raise errors.MemberDeclined()
+    if latest is None:
+        SaleConfirmation.objects.create(
+            community_id=merchant.community_id,
+            merchant=merchant,
+            member=member,
+            amount_fen=amount_fen,
+            coin_units=coin_units,
+            points=points,
+            created_at=now,
+        )
+    raise errors.MemberConfirmationRequired(limit=_yuan(threshold))
+
+
+def confirmation_use(*, confirmation: SaleConfirmation | None, sale: Sale) -> None:
+    """Inside the sale's transaction: an approval serves exactly one sale."""
+    if confirmation is None:
+        return
+    used = SaleConfirmation.objects.filter(
+        id=confirmation.id, status=ConfirmationStatus.APPROVED
+    ).update(status=ConfirmationStatus.USED, sale=sale)
+    if used != 1:
+        raise errors.MemberConfirmationRequired(limit=_yuan(sale_limits()["confirm_above_fen"]))
+
+
+def confirmations_pending(*, member: Member, now: datetime | None = None) -> list[SaleConfirmation]:
+    """What waits for the member's answer (a selector, kept beside its service)."""
+    now = now or timezone.now()
+    return list(
+        SaleConfirmation.objects.filter(
+            member=member,
+            status=ConfirmationStatus.PENDING,
+            created_at__gt=now - CONFIRMATION_TTL,
+        )
+        .select_related("merchant")
+        .order_by("-created_at", "-id")
+    )
+
+
+def confirmation_decide(
+    *, member: Member, confirmation_id: Any, approve: bool, now: datetime | None = None
+) -> SaleConfirmation:
+    """The member approves or declines their own pending request while it is fresh;
+    another member's, a stale or an already answered one is not found."""
+    now = now or timezone.now()
+    if not isinstance(confirmation_id, int) or isinstance(confirmation_id, bool):
+        raise NotFound()
+    with transaction.atomic():
+        confirmation = (
+            SaleConfirmation.objects.select_for_update()
+            .filter(
+                id=confirmation_id,
+                member=member,
+                status=ConfirmationStatus.PENDING,
+                created_at__gt=now - CONFIRMATION_TTL,
+            )
+            .first()
+        )
+        if confirmation is None:
+            raise NotFound()
+        confirmation.status = (
+            ConfirmationStatus.APPROVED if approve else ConfirmationStatus.DECLINED
+        )
+        confirmation.decided_at = now
+        confirmation.save(update_fields=["status", "decided_at"])
+    return confirmation

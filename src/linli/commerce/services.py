@@ -274,6 +274,15 @@ def sale_consume(
         pin=pin,
         now=now,
     )
+    confirmation = limits.confirmation_for(  # the member approves on their phone (if needed)
+        merchant=merchant,
+        member=preview.member,
+        amount_fen=preview.amount_fen,
+        coin_units=preview.coin_units,
+        points=preview.points,
+        policy=preview.policy,
+        now=now,
+    )
     try:
         with transaction.atomic():
             limits.check_sale(  # again under row locks: concurrent tills count in turn
@@ -308,6 +317,7 @@ def sale_consume(
                 card_step=preview.check.step,
                 created_at=now,
             )
+            limits.confirmation_use(confirmation=confirmation, sale=sale)
     except IntegrityError:
         existing = Sale.objects.filter(merchant=merchant, request_no=request_no).first()
         if existing is None:

@@ -1,21 +1,24 @@
 """Pages (thin) for the merchant's back office — sales list, daily settlement (with CSV),
-核销 log — and the committee's anomaly view. The reads are in `reports.py`."""
+核销 log — the committee's anomaly view (reads in `reports.py`), and the member's answer
+to a sale awaiting their approval (`limits.confirmation_decide`)."""
 
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
 
-from linli.commerce import reports
+from linli.commerce import limits, reports
 from linli.commerce.models import SaleSource, SaleStatus
 from linli.commerce.reports_api import settlement_csv_response
 from linli.communities.models import Community
 from linli.communities.selectors import community_get
-from linli.errors import DomainError, Forbidden
+from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
+from linli.members.selectors import member_for_user
 from linli.merchants.models import StaffRole
 
 
@@ -201,3 +204,22 @@ def anomalies(request: HttpRequest, slug: str) -> HttpResponse:
         "thresholds": thresholds,
     }
     return render(request, "commerce/anomalies.html", context)
+
+
+@login_required
+@require_POST
+def card_confirmation(request: HttpRequest, slug: str, confirmation_id: int) -> HttpResponse:
+    """The member's approve/decline buttons on the card page."""
+    community = _community_or_404(slug)
+    member = member_for_user(user=request.user)
+    if member is None or member.community_id != community.id:
+        raise Http404
+    try:
+        limits.confirmation_decide(
+            member=member,
+            confirmation_id=confirmation_id,
+            approve=request.POST.get("decision") == "approve",
+        )
+    except NotFound:
+        raise Http404 from None
+    return redirect("commerce:card", slug=community.slug)

@@ -13,4 +13,9 @@ urlpatterns += [
     path("c/<slug:slug>/shop/settlement/", shop_views.settlement, name="shop_settlement"),
     path("c/<slug:slug>/shop/log/", shop_views.log, name="shop_log"),
     path("c/<slug:slug>/sales/anomalies/", shop_views.anomalies, name="anomalies"),
+    path(
+        "c/<slug:slug>/card/confirmations/<int:confirmation_id>/",
+        shop_views.card_confirmation,
+        name="card_confirmation",
+    ),
 ]
