@@ -88,3 +88,34 @@ def test_owner_reads_sales_and_settlement_operator_reads_anomalies(
     assert page.get_by_test_id("anomaly-undos").count() == 1
     assert shop.cashier.username in page.get_by_test_id("anomaly-undos").inner_text()
     audit_page(page, elderly=elderly)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_member_approves_a_coin_payment_on_the_card_page(
+    page, site_url, login, audit_page, shop, settings, language
+) -> None:
+    from linli.commerce import errors
+    from linli.commerce.models import ConfirmationStatus, SaleConfirmation
+
+    settings.LINLI_SALE_LIMITS = {"confirm_above_fen": 1_000}
+    slug, elderly = shop.community.slug, language == "zh-hans"
+    at = timezone.now() + timedelta(minutes=5)
+    with pytest.raises(errors.MemberConfirmationRequired):
+        sale_consume(
+            merchant=shop.merchant,
+            clerk=shop.cashier,
+            request_no="E2E-confirm",
+            code=code_of(shop.buyer, at),
+            now=at,
+            amount_fen=3_000,
+            coin_units=2_000,
+        )
+    login(page, shop.buyer.user.username, "pw")
+    page.goto(f"{site_url}/c/{slug}/card/")
+    _prepare(page, language, elderly)
+    assert page.get_by_test_id("confirmation").count() == 1
+    audit_page(page, elderly=elderly)
+    with page.expect_navigation():
+        page.get_by_test_id("confirm-approve").click()
+    assert page.get_by_test_id("confirmation").count() == 0
+    assert SaleConfirmation.objects.get().status == ConfirmationStatus.APPROVED
