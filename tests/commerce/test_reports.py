@@ -286,5 +286,15 @@ def test_anomalies_find_undo_happy_clerks_and_store_hopping(alliance, settings):
     page = operator.get(f"/c/{slug}/sales/anomalies/")
     assert page.status_code == 200 and "李**" in page.content.decode()
     assert "李四" not in page.content.decode()
-    assert _client(alliance["chair"].owner).get(f"/c/{slug}/sales/anomalies/").status_code == 200
+    hopper_no = f"{hopper.id} (李**)"
+    assert hopper_no in page.content.decode()
+    api_row = next(r for r in api.json()["store_hopping"] if r["member"] == "李**")
+    assert api_row["member_id"] == hopper.id
+    # The chair is a merchant: masked names only, never a member number.
+    chair = _client(alliance["chair"].owner)
+    chair_page = chair.get(f"/c/{slug}/sales/anomalies/")
+    assert chair_page.status_code == 200 and "李**" in chair_page.content.decode()
+    assert hopper_no not in chair_page.content.decode()
+    chair_api = chair.get(f"/api/v1/commerce/communities/{slug}/anomalies").json()
+    assert {r["member_id"] for r in chair_api["store_hopping"]} == {None}
     assert _client(alliance["mine"].owner).get(f"/c/{slug}/sales/anomalies/").status_code == 403

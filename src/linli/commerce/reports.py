@@ -68,10 +68,13 @@ def shop_reader(*, user: Any, community: Community, action: str) -> tuple[Mercha
     return job
 
 
-def anomalies_reader(*, user: Any, community: Community) -> None:
-    """Operators, auditors and the merchant committee's chair of the month."""
+def anomalies_reader(*, user: Any, community: Community) -> bool:
+    """Operators, auditors and the merchant committee's chair of the month may read the
+    anomalies. Returns whether the reader may also see member numbers (operators and
+    auditors, to follow up); the chair is a merchant and sees masked names only."""
     if not can(user=user, community=community, action="sale.anomalies"):
         raise Forbidden()
+    return has_permission(user=user, community=community, action="member.view_all")
 
 
 # --- dates ----------------------------------------------------------------------------

@@ -110,7 +110,7 @@ class ClerkUndosOut(Schema):
 
 
 class StoreHoppingOut(Schema):
-    member_id: int
+    member_id: int | None  # operators and auditors only
     member: str
     stores: list[str]
     first_at: str
@@ -236,13 +236,18 @@ def log(request: HttpRequest, slug: Slug, query: Query[LogQuery]) -> dict[str, A
 @router.get(BASE + "/anomalies", response=AnomaliesOut)
 def anomalies(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     community = community_get(slug=slug)
-    reports.anomalies_reader(user=request.user, community=community)
+    show_member_id = reports.anomalies_reader(user=request.user, community=community)
     clerks, hopping, thresholds = reports.anomalies(community=community)
     return {
         "thresholds": thresholds,
         "clerks_with_undos": [vars(c) for c in clerks],
         "store_hopping": [
-            {**vars(h), "first_at": h.first_at.isoformat(), "last_at": h.last_at.isoformat()}
+            {
+                **vars(h),
+                "member_id": h.member_id if show_member_id else None,
+                "first_at": h.first_at.isoformat(),
+                "last_at": h.last_at.isoformat(),
+            }
             for h in hopping
         ],
     }

@@ -193,12 +193,13 @@ def log(request: HttpRequest, slug: str) -> HttpResponse:
 def anomalies(request: HttpRequest, slug: str) -> HttpResponse:
     community = _community_or_404(slug)
     try:
-        reports.anomalies_reader(user=request.user, community=community)
+        show_member_id = reports.anomalies_reader(user=request.user, community=community)
     except Forbidden:
         raise PermissionDenied from None
     clerks, hopping, thresholds = reports.anomalies(community=community)
     context = {
         "community": community,
+        "show_member_id": show_member_id,
         "clerks": clerks,
         "hopping": hopping,
         "thresholds": thresholds,
