@@ -26,10 +26,12 @@ def _no_till_limits(settings):
 
 
 class Clock:
-    """Each sale at the next 30-second step (a member code is single use)."""
+    """Each sale at the next 30-second step (a member code is single use), from tomorrow
+    10:00 local: after the policy took effect, and no run of sales crosses midnight."""
 
     def __init__(self) -> None:
-        self.at = timezone.now()
+        tomorrow = timezone.localtime() + timedelta(days=1)
+        self.at = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
 
     def tick(self, seconds: int = 30):
         self.at += timedelta(seconds=seconds)
@@ -232,8 +234,8 @@ def test_the_sales_api_and_page_show_a_masked_member_and_link_receipts(alliance)
 
 
 def test_the_log_lists_every_consume_undo_and_refund(alliance):
-    _busy_shop(alliance)
-    day = timezone.localdate()
+    sales, _clock = _busy_shop(alliance)
+    day = timezone.localdate(sales[0].created_at)
     page = reports.consume_log(
         merchant=alliance["mine"], date_from=day - timedelta(days=1), date_to=day + timedelta(1)
     )
@@ -244,7 +246,10 @@ def test_the_log_lists_every_consume_undo_and_refund(alliance):
     assert (undo.request_no, undo.clerk, undo.source) == ("R001", "till-m", "pos")
     slug = alliance["community"].slug
     owner = _client(alliance["mine"].owner)
-    api = owner.get(f"/api/v1/commerce/communities/{slug}/shop/log")
+    api = owner.get(
+        f"/api/v1/commerce/communities/{slug}/shop/log",
+        {"date_from": day.isoformat(), "date_to": day.isoformat()},
+    )
     assert api.status_code == 200 and len(api.json()["events"]) == 23
     assert owner.get(f"/c/{slug}/shop/log/").status_code == 200
     assert _client(alliance["cashier"]).get(f"/c/{slug}/shop/log/").status_code == 403

@@ -129,7 +129,7 @@ def test_settlement_reconciles_with_the_ledger_to_the_fen(shop_a):
     assert (first.sales, first.gross_fen, first.undos, first.refunds) == (2, 15_000, 1, 0)
     assert (second.sales, second.gross_fen, second.cash_fen) == (2, 12_001, 8_001)
     assert (second.refunds, second.refunded_fen) == (3, 3_333 + 1_111 + 2_001)
-    today = shop_days[timezone.localdate()]
+    today = shop_days[timezone.localdate(FlashOrder.objects.get().created_at)]
     assert today.assets["PTS"].flash_sales == 300 and today.assets["PTS"].net == 300
     # The buyer was introduced by the referrer shop's owner: it received rebates, paid none.
     referrer_days = reports.settlement(

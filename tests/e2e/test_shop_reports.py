@@ -21,7 +21,10 @@ def shop(transactional_db: None, settings: Any) -> Any:
     settings.LINLI_SALE_ANOMALIES = {"clerk_undos": 2}
     shop = build_shop("A")
     fund(shop.buyer, "TIME", 10_000)
-    at = timezone.now()
+    # Tomorrow 10:00 local: the policy is in force and the sales never straddle midnight.
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    at = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
+    shop.day, shop.anchor = at.date().isoformat(), at
     for n in range(3):
         sale = sale_consume(
             merchant=shop.merchant,
@@ -70,7 +73,7 @@ def test_owner_reads_sales_and_settlement_operator_reads_anomalies(
     assert page.url.endswith(f"/receipts/{Sale.objects.get(request_no='E2E-2').id}/")
     assert page.get_by_test_id("receipt-amount").inner_text() == "20.02"
 
-    page.goto(f"{site_url}/c/{slug}/shop/settlement/")
+    page.goto(f"{site_url}/c/{slug}/shop/settlement/?from={shop.day}&to={shop.day}")
     heading = "每日结算" if language == "zh-hans" else "Daily settlement"
     assert heading in page.locator("h1").inner_text()
     today = page.get_by_test_id("settlement-day").first
@@ -99,7 +102,7 @@ def test_member_approves_a_coin_payment_on_the_card_page(
 
     settings.LINLI_SALE_LIMITS = {"confirm_above_fen": 1_000}
     slug, elderly = shop.community.slug, language == "zh-hans"
-    at = timezone.now() + timedelta(minutes=5)
+    at = shop.anchor + timedelta(minutes=30)  # a later code step than the fixture's sales
     with pytest.raises(errors.MemberConfirmationRequired):
         sale_consume(
             merchant=shop.merchant,
