@@ -72,12 +72,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from linli.commerce.api import router as commerce_router
+    from linli.commerce.confirm_api import router as commerce_confirm_router
+    from linli.commerce.reports_api import router as commerce_reports_router
     from linli.communities.api import router as communities_router
     from linli.ledger.api import router as ledger_router
     from linli.members.api import router as members_router
     from linli.merchants.api import router as merchants_router
 
     api.add_router("/commerce/", commerce_router)
+    api.add_router("/commerce/", commerce_reports_router)
+    api.add_router("/commerce/", commerce_confirm_router)
     api.add_router("/communities/", communities_router)
     api.add_router("/ledger/", ledger_router)
     api.add_router("/merchants/", merchants_router)

@@ -40,3 +40,9 @@ def database_from_url(url: str) -> dict:
         "PORT": str(parts.port or ""),
         "OPTIONS": options,
     }
+
+
+def env_int_map(name: str) -> dict[str, int]:
+    """`key=1,other=2` → {"key": 1, "other": 2} (e.g. LINLI_SALE_LIMITS)."""
+    pairs = (item.split("=", 1) for item in os.environ.get(name, "").split(",") if "=" in item)
+    return {key.strip(): int(value) for key, value in pairs}

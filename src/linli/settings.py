@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from linli.env import database_from_url, env_bool, env_int, env_str
+from linli.env import database_from_url, env_bool, env_int, env_int_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env_str("LINLI_VAR_DIR", str(BASE_DIR / "var")))
@@ -184,3 +184,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Velocity and amount limits at the till (linli.commerce.limits.DEFAULT_LIMITS), overridden
+# key by key, e.g. LINLI_SALE_LIMITS="merchant_sales=120,confirm_above_fen=20000".
+LINLI_SALE_LIMITS = env_int_map("LINLI_SALE_LIMITS")

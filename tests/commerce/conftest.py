@@ -21,6 +21,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _member_confirmation_off(settings):
+    """The sales tests here are about legs, not about the member's phone approval above a
+    threshold of coins and points (tests/commerce/test_confirmations.py switches it on)."""
+    settings.LINLI_SALE_LIMITS = {"confirm_above_fen": 0}
+
+
 @dataclass
 class Shop:
     community: Any

@@ -111,3 +111,50 @@ class AlreadyBought(DomainError):
     code = "flash_already_bought"
     status = 409
     message = _("You already bought this item.")
+
+
+class MemberVelocityLimit(DomainError):
+    code = "member_velocity_limit"
+    status = 429
+    message = _(
+        "This member already has %(count)s sales in the last %(minutes)s minutes. "
+        "Wait a few minutes, or ask the shop owner to check."
+    )
+
+
+class MerchantVelocityLimit(DomainError):
+    code = "merchant_velocity_limit"
+    status = 429
+    message = _(
+        "This shop already recorded %(count)s sales in the last %(minutes)s minutes. "
+        "Wait a minute and try again."
+    )
+
+
+class SaleAmountOverLimit(DomainError):
+    code = "sale_amount_over_limit"
+    status = 409
+    message = _("One member sale may be at most %(max)s yuan. Split it or take cash outside Linli.")
+
+
+class MemberDailyAmountLimit(DomainError):
+    code = "member_daily_amount_limit"
+    status = 409
+    message = _(
+        "This member may buy at most %(max)s yuan a day through Linli; %(left)s yuan left today."
+    )
+
+
+class MemberConfirmationRequired(DomainError):
+    code = "member_confirmation_required"
+    status = 409
+    message = _(
+        "Coins and points worth more than %(limit)s yuan: the member must approve this sale "
+        "on their member card page. Then scan the member's new code and confirm again."
+    )
+
+
+class MemberDeclined(DomainError):
+    code = "member_declined"
+    status = 409
+    message = _("The member declined this sale on their phone.")

@@ -359,3 +359,39 @@ from linli.commerce.coupon_models import (  # noqa: E402, F401
     SaleCoupon,
 )
 from linli.commerce.price_models import GroupTrade, MemberPrice, SalePrice  # noqa: E402, F401
+
+
+class ConfirmationStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the member")
+    APPROVED = "approved", _("approved by the member")
+    DECLINED = "declined", _("declined by the member")
+    USED = "used", _("sale recorded")
+
+
+class SaleConfirmation(models.Model):
+    """The member's approval on their own phone before coins or points worth more than
+    the threshold are spent (issue 6): one row per attempted sale, matched by shop, member
+    and the exact amounts, valid for a few minutes, used by at most one sale."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.PositiveBigIntegerField()
+    coin_units = models.PositiveBigIntegerField(default=0)
+    points = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=ConfirmationStatus.choices, default=ConfirmationStatus.PENDING
+    )
+    sale = models.OneToOneField(
+        Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="confirmation"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member confirmation")
+        verbose_name_plural = _("member confirmations")
+        indexes = [models.Index(fields=["member", "status"], name="confirmation_member_idx")]
+
+    def __str__(self) -> str:
+        return f"confirmation {self.id}"

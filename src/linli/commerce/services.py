@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.commerce import cards, coupons, errors, member_prices
+from linli.commerce import cards, coupons, errors, limits, member_prices
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
     FlashOrder,
@@ -171,6 +171,7 @@ def sale_prepare(
     check = cards.card_check(community_id=merchant.community_id, code=code, pin=pin, now=now)
     member = check.card.member
     _check_parties(merchant=merchant, member=member)
+    limits.check_sale(merchant=merchant, member=member, amount_fen=amount_fen, now=now)
     policy = policy_in_force(community=merchant.community, at=now)
     # --- member price (commerce/member_prices.py): the sale is on the discounted amount ---
     price = member_prices.till_price(
@@ -363,8 +364,20 @@ def sale_consume(
         now=now,
         coupon_ids=coupon_ids,
     )
+    confirmation = limits.confirmation_for(  # the member approves on their phone (if needed)
+        merchant=merchant,
+        member=preview.member,
+        amount_fen=preview.amount_fen,
+        coin_units=preview.coin_units,
+        points=preview.points,
+        policy=preview.policy,
+        now=now,
+    )
     try:
         with transaction.atomic():
+            limits.check_sale(  # again under row locks: concurrent tills count in turn
+                merchant=merchant, member=preview.member, amount_fen=amount_fen, now=now, lock=True
+            )
             cards.card_use(check=preview.check)
             posted = journal_post(
                 community=merchant.community,
@@ -398,6 +411,7 @@ def sale_consume(
             # --- coupons: use them up and fund them; issue cross-store coupons earned ---
             coupons.plan_apply(sale=sale, plan=preview.coupon_plan, clerk=clerk, now=now)
             coupons.campaigns_issue(sale=sale, actor=clerk, now=now)
+            limits.confirmation_use(confirmation=confirmation, sale=sale)
     except IntegrityError:
         existing = Sale.objects.filter(merchant=merchant, request_no=request_no).first()
         if existing is None:

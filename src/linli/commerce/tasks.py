@@ -5,6 +5,8 @@ from huey.contrib.djhuey import db_periodic_task
 
 from linli.commerce.bundles import bundles_expire
 from linli.commerce.groupbuys import group_buys_close_due
+from linli.commerce.referrals import referrals_qualify_by_purchase
+from linli.communities.models import Community
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -17,3 +19,9 @@ def close_due_group_buys() -> int:
 def expire_bundles() -> int:
     """Return unredeemed bundle pieces to their members once the bundle has expired."""
     return bundles_expire()
+
+
+@db_periodic_task(crontab(minute="30", hour="1"))
+def referrals_by_purchase() -> int:
+    """Nightly: referrals whose referee's first kept purchase is past the return window."""
+    return sum(referrals_qualify_by_purchase(community=c) for c in Community.objects.order_by("id"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.commerce import bundle_views, coupon_views, groupbuy_views, views
+from linli.commerce import bundle_views, coupon_views, groupbuy_views, shop_views, views
 
 app_name = "commerce"
 urlpatterns = [
@@ -23,4 +23,15 @@ urlpatterns = [
     path("c/<slug:slug>/coupons/", coupon_views.member_coupons, name="coupons"),
     path("c/<slug:slug>/shop-coupons/", coupon_views.shop_coupons, name="shop_coupons"),
     path("c/<slug:slug>/campaigns/", coupon_views.campaigns, name="campaigns"),
+]
+urlpatterns += [
+    path("c/<slug:slug>/shop/sales/", shop_views.sales, name="shop_sales"),
+    path("c/<slug:slug>/shop/settlement/", shop_views.settlement, name="shop_settlement"),
+    path("c/<slug:slug>/shop/log/", shop_views.log, name="shop_log"),
+    path("c/<slug:slug>/sales/anomalies/", shop_views.anomalies, name="anomalies"),
+    path(
+        "c/<slug:slug>/card/confirmations/<int:confirmation_id>/",
+        shop_views.card_confirmation,
+        name="card_confirmation",
+    ),
 ]

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from linli.commerce import cards, coupon_errors, selectors, services
+from linli.commerce import cards, coupon_errors, limits, selectors, services
 from linli.commerce.models import SaleSource
 from linli.communities.models import Community
 from linli.communities.selectors import community_get
@@ -153,6 +153,17 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
         "qr_svg": qr.svg_inline(scale=6),
         "step_seconds": cards.STEP_SECONDS,
         "sales": member.purchases.select_related("merchant")[:10],
+        "confirmations": [
+            {
+                "id": c.id,
+                "shop": c.merchant.name,
+                "created_at": c.created_at,
+                "amount_yuan": amount_display(c.amount_fen, "CNY"),
+                "coins_display": amount_display(c.coin_units, "TIME"),
+                "points": c.points,
+            }
+            for c in limits.confirmations_pending(member=member)
+        ],
     }
     return render(request, "commerce/card.html", context)
 

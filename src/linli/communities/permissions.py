@@ -46,6 +46,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Coupons (linli.commerce.coupons): members claim their own without an entry here.
     "coupon.manage": frozenset({MERCHANT_OWNER}),  # own merchant only: coupons, prices
     "campaign.manage": frozenset({OPERATOR}),  # cross-store campaigns and their dry run
+    # The shop's back office (linli.commerce.reports), own shop only; a cashier sees the
+    # sales they recorded, the owner all of the shop's sales, the settlement and the log.
+    "sale.view_shop": frozenset({MERCHANT_OWNER, CASHIER}),
+    "sale.settlement": frozenset({MERCHANT_OWNER}),
+    "sale.log": frozenset({MERCHANT_OWNER}),
+    "sale.anomalies": OVERSIGHT,  # + the merchant committee's chair
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),

@@ -21,6 +21,7 @@ CHAIR_ACTIONS = frozenset(
         "merchant.violation_record",
         "merchant.rota_manage",
         "merchant.hearing_decide",
+        "sale.anomalies",  # the committee watches 核销 anomalies (issue 6)
     }
 )
 STAFF_ACTIONS = frozenset(
