@@ -125,6 +125,23 @@ def test_a_changed_transfer_is_named_by_verify_ledger(community, history):
         call_command("verify_ledger", "--community", community.slug)
 
 
+def test_a_fractional_amount_slipped_into_a_row_is_named_by_verify_ledger(community, history):
+    """verify_ledger hashes rebuilt leaves without the encoder's type walk: a value the walk
+    would refuse (SQLite keeps 1.5 as REAL in an integer column) still fails the hash."""
+    sale = history["sales"][1]
+    _tamper(
+        "UPDATE ledger_transfer SET amount = %s WHERE journal_id = %s AND leg_no = 0",
+        [
+            1.5 if connection.vendor == "sqlite" else 2,
+            sale.journal_id if connection.vendor == "postgresql" else sale.journal_id.hex,
+        ],
+        "ledger_transfer",
+    )
+    problem = ledger_verify(community=community).problem
+    assert problem is not None and problem.check == "leaf"
+    assert str(sale.journal_id) in problem.row
+
+
 def test_a_changed_snapshot_is_named_by_verify_ledger(community, history):
     shop = history["shop"]
     with transaction.atomic(), connection.cursor() as cursor:
