@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
+from ninja.responses import Status
 
 from linli.commerce import cards, coupon_selectors, selectors, services
 from linli.commerce.bundle_api import router as bundle_router
@@ -165,7 +166,7 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
 
 
 @router.post(BASE + "/sales", response={201: SaleOut, 200: SaleOut})
-def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> tuple[int, dict[str, Any]]:
+def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> Status:
     community = _community(slug)
     merchant, _role = selectors.till_for(user=request.user, community=community)
     sale, replayed = services.sale_consume(
@@ -180,7 +181,7 @@ def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> tuple[int, dic
         source=body.source,
         coupon_ids=body.coupon_ids,
     )
-    return (200 if replayed else 201), _sale_out(sale, replayed)
+    return Status(200 if replayed else 201, _sale_out(sale, replayed))
 
 
 @router.post(BASE + "/sales/{request_no}/undo", response=SaleOut)
