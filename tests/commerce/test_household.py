@@ -2,7 +2,9 @@
 added member's consent), each member's own card at the till, the till's refusal once the
 cover ends, printed cards replaced when lost, and the API's nasty cases."""
 
+import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -162,13 +164,19 @@ def test_replays_and_answers_to_someone_elses_invitation(family):
 # --- at the till --------------------------------------------------------------------------
 
 
+_steps = itertools.count(1)
+
+
 def _sell(family: Family, member: Member, request_no: str, amount_fen: int = 10_000):
+    """A sale with a fresh code: each one a later 30-second step (a code works once)."""
+    now = timezone.now() + timedelta(seconds=cards.STEP_SECONDS * next(_steps))
     return sale_consume(
         merchant=family.shop.merchant,
         clerk=family.shop.cashier,
         request_no=request_no,
-        code=code_of(member),
+        code=code_of(member, now),
         amount_fen=amount_fen,
+        now=now,
     )
 
 
@@ -179,7 +187,10 @@ def test_each_covered_member_pays_with_their_own_card_and_earns_into_their_own_w
     assert preview.member == family.spouse and preview.masked_name == "陈**"
     sale, _ = _sell(family, family.spouse, "fam-1")
     assert sale.member_id == family.spouse.id
-    assert balance(wallet_of(family.spouse, "PTS")) > 0  # B: 0.5 points per yuan, hers
+    cashback = [leg for leg in sale.legs if leg["reason"] == "cashback"]
+    assert cashback and {leg["credit_account_id"] for leg in cashback} == {
+        wallet_of(family.spouse, "PTS").id  # B: 0.5 points per yuan, into her own account
+    }
     assert balance(wallet_of(family.holder, "PTS")) == 0
     assert cards.card_ensure(member=family.spouse).id != cards.card_ensure(member=family.holder).id
 
@@ -193,6 +204,19 @@ def test_a_removed_member_is_refused_at_the_till_with_a_coded_reason(family):
     assert Notice.objects.filter(member=family.spouse, kind="household_removed").exists()
     _sell(family, family.holder, "holder-still-fine")
     _sell(family, family.shop.buyer, "never-on-a-package-fine")
+
+
+def test_only_members_who_were_covered_are_refused_after_the_cover_ends(family):
+    declined = resident(family, "甲")
+    cover = cover_invite(holder=family.holder, member_id=declined.id)
+    cover_answer(member=declined, cover_id=cover.id, accept=False)
+    assert _sell(family, declined, "declined")[0].member_id == declined.id  # never relied on it
+    cover_remove(holder=family.holder, member_id=family.spouse.id)
+    cover = cover_invite(holder=family.holder, member_id=family.spouse.id)  # asked back
+    with pytest.raises(till_errors.HouseholdNotCovered):
+        _sell(family, family.spouse, "pending")  # not until she confirms again
+    cover_answer(member=family.spouse, cover_id=cover.id, accept=True)
+    assert _sell(family, family.spouse, "back")[0].member_id == family.spouse.id
 
 
 def test_a_refunded_package_ends_the_cover_but_an_own_membership_keeps_the_card(family):

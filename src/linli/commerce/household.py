@@ -26,8 +26,6 @@ from linli.members.errors import HouseholdMemberInvalid
 from linli.members.models import CoverStatus, HouseholdCover, Member
 from linli.members.selectors import family_package_held, membership_current
 
-WAS_COVERED = (CoverStatus.COVERED, CoverStatus.REMOVED)
-
 
 def masked_card_number(number: str | None) -> str:
     return f"{number[:2]}******{number[-4:]}" if number else ""
@@ -37,9 +35,7 @@ def till_cover_check(*, member: Member, now: datetime) -> None:
     """At prepare and consume: a member who was on a family package and is on none now
     (nor has their own membership) is refused with `household_not_covered`. Members who
     never relied on a package are not affected. One indexed EXISTS on the common path."""
-    relied = HouseholdCover.objects.filter(
-        member_id=member.id, status__in=WAS_COVERED, decided_at__isnull=False
-    ).exists()
+    relied = HouseholdCover.objects.filter(member_id=member.id, covered_once=True).exists()
     if relied and membership_current(member=member, today=timezone.localdate(now)) is None:
         raise errors.HouseholdNotCovered()
 

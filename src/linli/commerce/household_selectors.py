@@ -76,7 +76,13 @@ def household_page(*, member: Member, today: date) -> HouseholdPage:
     except DomainError:
         return page
     covers = list(package.covers.select_related("member").order_by("id"))
-    listed = [c for c in covers if c.status in HOLDING_A_PLACE]
+    listed = [
+        c
+        for c in covers
+        if c.status in HOLDING_A_PLACE
+        and c.member.closed_at is None
+        and c.member.household_id == package.household_id
+    ]
     status = _card_status([member.id] + [c.member_id for c in listed])
     page.package = package
     page.rows = [

@@ -554,6 +554,9 @@ class HouseholdCover(models.Model):
     invited_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Ever covered: the till then refuses their card once the cover ends (a declined or
+    # still-pending invitation does not count: such a member never relied on the package).
+    covered_once = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

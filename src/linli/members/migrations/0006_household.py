@@ -28,6 +28,7 @@ def cover_running_packages(apps, schema_editor):
                 membership=package,
                 member_id=member_id,
                 status="covered",
+                covered_once=True,
                 invited_at=package.paid_at or package.created_at,
                 decided_at=package.paid_at or package.created_at,
             )
@@ -64,6 +65,7 @@ class Migration(migrations.Migration):
                 ("invited_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("decided_at", models.DateTimeField(blank=True, null=True)),
                 ("removed_at", models.DateTimeField(blank=True, null=True)),
+                ("covered_once", models.BooleanField(default=False)),
                 (
                     "community",
                     models.ForeignKey(

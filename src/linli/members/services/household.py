@@ -34,6 +34,17 @@ def places_of(membership: Membership) -> int:
     return max(0, membership.policy.family_package_max_members - 1)
 
 
+def places_taken(package: Membership) -> int:
+    """Invited or covered members still living in the flat (a member who closed their
+    account or moved out gives the place back)."""
+    return HouseholdCover.objects.filter(
+        membership=package,
+        status__in=HOLDING_A_PLACE,
+        member__closed_at__isnull=True,
+        member__household_id=package.household_id,
+    ).count()
+
+
 def covers_seed(*, membership: Membership, now: datetime) -> list[HouseholdCover]:
     """At payment: cover whom the previous package covered, or else the flat's earliest
     residents, up to the package's size. Called once by fee activation."""
@@ -64,6 +75,7 @@ def covers_seed(*, membership: Membership, now: datetime) -> list[HouseholdCover
             membership=membership,
             member_id=member_id,
             status=CoverStatus.COVERED,
+            covered_once=True,
             invited_at=now,
             decided_at=now,
         )
@@ -90,7 +102,8 @@ def _resident(*, package: Membership, member_id: Any) -> Member:
 def _locked_package(holder: Member, now: datetime) -> Membership:
     package = family_package_held(member=holder, today=timezone.localdate(now))
     # The package row is the lock that serialises invitations, answers and removals.
-    return Membership.objects.select_for_update().select_related("policy").get(pk=package.pk)
+    # (Only this row: a join would lock the shared policy row for every household.)
+    return Membership.objects.select_for_update().get(pk=package.pk)
 
 
 def cover_invite(*, holder: Member, member_id: Any, now: datetime | None = None) -> HouseholdCover:
@@ -103,9 +116,7 @@ def cover_invite(*, holder: Member, member_id: Any, now: datetime | None = None)
         cover = HouseholdCover.objects.filter(membership=package, member=resident).first()
         if cover is not None and cover.status in HOLDING_A_PLACE:
             return cover
-        taken = HouseholdCover.objects.filter(
-            membership=package, status__in=HOLDING_A_PLACE
-        ).count()
+        taken = places_taken(package)
         if taken >= places_of(package):
             raise FamilyFull()
         before = snapshot(cover) if cover is not None else None
@@ -150,7 +161,8 @@ def cover_answer(
             raise CoverNotPending()
         before = snapshot(cover)
         cover.status, cover.decided_at = wanted, now
-        cover.save(update_fields=["status", "decided_at"])
+        cover.covered_once = cover.covered_once or accept
+        cover.save(update_fields=["status", "decided_at", "covered_once"])
         audit_record(
             actor=member.user,
             action="household.accept" if accept else "household.decline",
