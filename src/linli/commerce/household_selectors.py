@@ -9,7 +9,7 @@ from linli.commerce.services import masked_name
 from linli.errors import DomainError
 from linli.members.models import CoverStatus, HouseholdCover, Member, Membership
 from linli.members.selectors import family_package_held, membership_current
-from linli.members.services.household import HOLDING_A_PLACE, places_of
+from linli.members.services.household import HOLDING_A_PLACE, flat_of, places_of
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def household_page(*, member: Member, today: date) -> HouseholdPage:
     page.candidates = [
         (m.id, masked_name(m.display_name))
         for m in Member.objects.filter(
-            household_id=package.household_id, closed_at__isnull=True
+            household_id=flat_of(package), closed_at__isnull=True
         ).order_by("id")
         if m.id != member.id and m.id not in taken
     ]

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.communities.models import Building, Community, PolicyVersion
 
@@ -538,7 +539,7 @@ class CoverStatus(models.TextChoices):
     INVITED = "invited", _("waiting for the member to confirm")
     COVERED = "covered", _("covered")
     DECLINED = "declined", _("declined")
-    REMOVED = "removed", _("removed")
+    REMOVED = "removed", pgettext_lazy("household cover", "removed")
 
 
 class HouseholdCover(models.Model):

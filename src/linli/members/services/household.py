@@ -34,6 +34,11 @@ def places_of(membership: Membership) -> int:
     return max(0, membership.policy.family_package_max_members - 1)
 
 
+def flat_of(package: Membership) -> int:
+    """The package's flat (a family package always has one; 0 matches nobody)."""
+    return package.household_id or 0
+
+
 def places_taken(package: Membership) -> int:
     """Invited or covered members still living in the flat (a member who closed their
     account or moved out gives the place back)."""
@@ -41,7 +46,7 @@ def places_taken(package: Membership) -> int:
         membership=package,
         status__in=HOLDING_A_PLACE,
         member__closed_at__isnull=True,
-        member__household_id=package.household_id,
+        member__household_id=flat_of(package),
     ).count()
 
 
@@ -91,7 +96,7 @@ def _resident(*, package: Membership, member_id: Any) -> Member:
     resident = Member.objects.filter(
         pk=member_id,
         community_id=package.community_id,
-        household_id=package.household_id,
+        household_id=flat_of(package),
         closed_at__isnull=True,
     ).first()
     if resident is None or resident.pk == package.member_id:
