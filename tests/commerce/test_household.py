@@ -124,6 +124,16 @@ def test_over_the_package_size_is_refused_and_an_invitation_holds_a_place(family
     assert covered == places(family)
 
 
+def test_a_member_who_closed_their_account_gives_the_place_back(family):
+    from linli.members.services import member_close
+
+    member_close(member=family.spouse)
+    for i in range(places(family)):
+        cover_invite(holder=family.holder, member_id=resident(family, f"新{i}").id)
+    with pytest.raises(errors.FamilyFull):
+        cover_invite(holder=family.holder, member_id=resident(family, "再").id)
+
+
 def test_another_households_or_communitys_member_and_odd_ids_are_refused(family):
     elsewhere = make_member(family.shop.community)  # same community, no flat
     other_community = build_shop("B").buyer
