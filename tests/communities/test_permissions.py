@@ -79,6 +79,8 @@ TABLE = {
     "wallet.cash_top_up":    (True,  False, False, False, False),
     "adslot.manage":         (True,  False, False, False, False),
     "adslot.book":           (False, False, False, True,  False),
+    "household.manage":      (False, False, True,  False, False),
+    "household.answer":      (False, False, True,  False, False),
 }  # fmt: skip
 ROLES = (OP, AUD, MEM, BOSS, CASH)
 CASES = [

@@ -14,6 +14,7 @@ from linli.commerce import cards, coupon_selectors, selectors, services
 from linli.commerce.bundle_api import router as bundle_router
 from linli.commerce.coupon_api import router as coupon_router
 from linli.commerce.groupbuy_api import router as group_buy_router
+from linli.commerce.household_api import router as household_router
 from linli.commerce.models import Sale, SaleSource
 from linli.commerce.price_api import router as price_router
 from linli.communities.models import Community
@@ -222,5 +223,5 @@ def card(request: HttpRequest, slug: Slug) -> dict[str, Any]:
 
 
 # Coupons, bundles, member prices, group-buys and ad slots: own modules, same prefix.
-for _sub_router in (coupon_router, bundle_router, price_router, group_buy_router):
+for _sub_router in (coupon_router, bundle_router, price_router, group_buy_router, household_router):
     router.add_router("", _sub_router)

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from linli.commerce import errors
-from linli.commerce.models import AuthMethod, MemberCard, Sale
+from linli.commerce.models import AuthMethod, MemberCard, RetiredCardNumber, Sale
 from linli.members import pii
 from linli.members.models import Member
 
@@ -146,6 +146,11 @@ def _pin_check(*, community_id: int, number: str, pin: str, now: datetime) -> Ca
         .first()
     )
     if card is None or not card.pin_hash:
+        # --- household cards: a number reported lost has its own coded reason ---
+        retired = RetiredCardNumber.objects.filter(community_id=community_id, number=number)
+        if card is None and retired.exists():
+            raise errors.CardSuspended()
+        # --- end household cards ---
         raise errors.PinWrong()
     today = timezone.localdate(now)
     failures = card.pin_failures if card.pin_failed_on == today else 0

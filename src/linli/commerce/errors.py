@@ -158,3 +158,29 @@ class MemberDeclined(DomainError):
     code = "member_declined"
     status = 409
     message = _("The member declined this sale on their phone.")
+
+
+# --- household cards for family packages (commerce/household.py) ---
+
+
+class CardSuspended(DomainError):
+    code = "card_suspended"
+    status = 409
+    message = _("This printed card was reported lost and replaced. Ask for the new card.")
+
+
+class HouseholdNotCovered(DomainError):
+    code = "household_not_covered"
+    status = 409
+    message = _(
+        "This member is no longer covered by a family package and has no membership of "
+        "their own. The family package holder can add them again on the household page."
+    )
+
+
+class CardNumberChanged(DomainError):
+    code = "card_number_changed"
+    status = 409
+    message = _(
+        "This card number was already replaced. Reload the household page to see the new one."
+    )

@@ -340,6 +340,22 @@ class AdBooking(models.Model):
         return f"{self.slot_id}:{self.month:%Y-%m}"
 
 
+class RetiredCardNumber(models.Model):
+    """A printed card number suspended as lost (household page): the card got a new number,
+    and the till refuses the old one with a coded reason instead of "wrong number"."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey(MemberCard, on_delete=models.PROTECT, related_name="retired_numbers")
+    number = models.CharField(max_length=12, unique=True)
+    retired_at = models.DateTimeField(default=timezone.now)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"retired {self.number[:2]}…{self.number[-4:]}"
+
+
 # Bundles live in their own module (parallel work on sales); imported for the app registry.
 from linli.commerce.bundle_models import (  # noqa: E402, F401
     Bundle,

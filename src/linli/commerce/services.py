@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.commerce import cards, coupons, errors, limits, member_prices
+from linli.commerce import cards, coupons, errors, household, limits, member_prices
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
     FlashOrder,
@@ -171,6 +171,7 @@ def sale_prepare(
     check = cards.card_check(community_id=merchant.community_id, code=code, pin=pin, now=now)
     member = check.card.member
     _check_parties(merchant=merchant, member=member)
+    household.till_cover_check(member=member, now=now)  # household cards: cover ended?
     limits.check_sale(merchant=merchant, member=member, amount_fen=amount_fen, now=now)
     policy = policy_in_force(community=merchant.community, at=now)
     # --- member price (commerce/member_prices.py): the sale is on the discounted amount ---

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from linli.commerce import bundle_views, coupon_views, groupbuy_views, shop_views, views
+from linli.commerce import (
+    bundle_views,
+    coupon_views,
+    groupbuy_views,
+    household_views,
+    shop_views,
+    views,
+)
 
 app_name = "commerce"
 urlpatterns = [
@@ -34,4 +41,7 @@ urlpatterns += [
         shop_views.card_confirmation,
         name="card_confirmation",
     ),
+]
+urlpatterns += [
+    path("c/<slug:slug>/household/", household_views.household_view, name="household"),
 ]

@@ -89,6 +89,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "wallet.cash_top_up": frozenset({OPERATOR}),  # operator-confirmed cash at the desk
     "adslot.manage": frozenset({OPERATOR}),
     "adslot.book": frozenset({MERCHANT_OWNER}),
+    # Household cards (linli.commerce.household): the family package's holder manages the
+    # covered members and their printed cards (own package only); every member answers
+    # their own invitations and sees their own household page.
+    "household.manage": frozenset({MEMBER}),
+    "household.answer": frozenset({MEMBER}),
 }
 
 

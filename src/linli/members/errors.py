@@ -139,3 +139,23 @@ class NotYourMembership(DomainError):
     code = "not_your_membership"
     status = 404
     message = _("This membership is not yours to refund: only the member who paid can.")
+
+
+# --- household cards for family packages (issue 4 / issue 6, household) ---
+
+
+class NotPackageHolder(DomainError):
+    code = "household_not_holder"
+    status = 403
+    message = _("Only the member who holds the household's running family package can do this.")
+
+
+class HouseholdMemberInvalid(DomainError):
+    code = "household_member_invalid"
+    status = 404
+    message = _("No such member lives in your flat.")
+
+
+class CoverNotPending(Conflict):
+    code = "household_invitation_not_pending"
+    message = _("There is no invitation to the family package waiting for your answer.")

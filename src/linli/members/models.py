@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.communities.models import Building, Community, PolicyVersion
 
@@ -532,3 +533,39 @@ class DiamondDividendShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dividend_id}:{self.member_id}"
+
+
+class CoverStatus(models.TextChoices):
+    INVITED = "invited", _("waiting for the member to confirm")
+    COVERED = "covered", _("covered")
+    DECLINED = "declined", _("declined")
+    REMOVED = "removed", pgettext_lazy("household cover", "removed")
+
+
+class HouseholdCover(models.Model):
+    """Who a family package covers besides its holder (issue 4 "family package", issue 6
+    "household cards"). The holder invites a resident of the same flat; the resident
+    confirms on their own login (PIPL: their consent), and is then covered until removed or
+    the package ends. One row per package and member: a re-invitation reopens the row."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="covers")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="household_covers")
+    status = models.CharField(max_length=10, choices=CoverStatus.choices)
+    invited_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    # Ever covered: the till then refuses their card once the cover ends (a declined or
+    # still-pending invitation does not count: such a member never relied on the package).
+    covered_once = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "member"], name="household_cover_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=CoverStatus.values), name="household_cover_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}:{self.member_id}"

@@ -28,6 +28,15 @@ NOTICE_TEXTS = {
         "paid into your account."
     ),
     "marketing": _("%(text)s"),
+    # Household cards (family packages): the invited member confirms on their own login.
+    "household_invited": _(
+        "You are invited to your household's family package. Confirm or decline on the "
+        "household page; once you confirm, your own member card carries the package's benefits."
+    ),
+    "household_removed": _(
+        "You are no longer covered by your household's family package. Your member card "
+        "works again with a membership of your own or when the holder adds you back."
+    ),
     # The merchant alliance (merchantsgap): a seat offered from the waiting list, a shop
     # that leaves (30 days' notice to its recent buyers, issue 5 "Leaving the alliance").
     "merchant_seat_offered": _(

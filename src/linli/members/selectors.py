@@ -16,6 +16,7 @@ from linli.members import pii
 from linli.members.models import (
     ApiToken,
     Charter,
+    CoverStatus,
     Entitlement,
     Member,
     Membership,
@@ -63,22 +64,39 @@ def membership_current(*, member: Member, today: date) -> Membership | None:
     own = running.filter(member=member).order_by("-ends_on").first()
     if own is not None or member.household_id is None:
         return own
-    family = (
-        running.filter(household_id=member.household_id, plan="family")
+    # Covered = confirmed on the package (members.services.household), not merely resident.
+    return (
+        running.filter(
+            household_id=member.household_id,
+            plan="family",
+            covers__member=member,
+            covers__status=CoverStatus.COVERED,
+        )
+        .order_by("-ends_on")
+        .first()
+    )
+
+
+def family_package_held(*, member: Member, today: date) -> Membership:
+    """The running family package this member paid for (they manage its household page),
+    or NotPackageHolder."""
+    from linli.members.errors import NotPackageHolder
+
+    package = (
+        Membership.objects.filter(
+            member=member,
+            plan="family",
+            status=MembershipStatus.ACTIVE,
+            starts_on__lte=today,
+            household_id__isnull=False,
+        )
         .select_related("policy")
         .order_by("-ends_on")
         .first()
     )
-    if family is None:
-        return None
-    # The package covers the payer and the household's earliest other members up to its size.
-    covered = list(
-        Member.objects.filter(household_id=member.household_id, closed_at__isnull=True)
-        .exclude(pk=family.member_id)
-        .order_by("id")
-        .values_list("id", flat=True)[: max(0, family.policy.family_package_max_members - 1)]
-    )
-    return family if member.id in covered else None
+    if package is None or package.household_id != member.household_id:
+        raise NotPackageHolder()
+    return package
 
 
 def membership_open(*, member: Member) -> Membership | None:

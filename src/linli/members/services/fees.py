@@ -205,6 +205,10 @@ def _activate(*, membership: Membership, policy: PolicyVersion, now: datetime) -
         Entitlement.objects.create(
             membership=membership, kind=FREE_SERVICE, total=policy.included_free_services_per_year
         )
+    # Household cards: whom a family package covers from the day it is paid.
+    from linli.members.services.household import covers_seed
+
+    covers_seed(membership=membership, now=now)
 
 
 def full_refund_until(membership: Membership) -> datetime | None:
