@@ -144,7 +144,7 @@ def test_a_long_receipt_runs_onto_more_pages_and_wraps_long_lines():
         ("member", 200),  # their own sale
         ("cashier", 200),  # of the shop that sold
         ("owner", 200),
-        ("operator", 200),  # oversight: sale.receipt_any
+        ("operator", 200),  # oversight: receipt.view_any
         ("auditor", 200),
         ("other_member", 404),
         ("other_shop_owner", 404),

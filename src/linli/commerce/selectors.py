@@ -68,7 +68,7 @@ def sale_for_viewer(*, user: Any, community: Community, sale_id: Any) -> tuple[S
     job = staff_merchant(user=user, community=community)
     if job is not None and job[0].id == sale.merchant_id:
         return sale, "staff"
-    if has_permission(user=user, community=community, action="sale.receipt_any"):
+    if has_permission(user=user, community=community, action="receipt.view_any"):
         return sale, "oversight"
     raise NotFound()
 

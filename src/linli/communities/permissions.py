@@ -54,7 +54,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sale.anomalies": OVERSIGHT,  # + the merchant committee's chair
     # Any sale's receipt (page, 58 mm, PDF); the member sees their own and the shop's
     # staff their shop's without an entry here (linli.commerce.selectors.sale_for_viewer).
-    "sale.receipt_any": OVERSIGHT,
+    "receipt.view_any": OVERSIGHT,
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),
