@@ -65,6 +65,7 @@ TABLE = {
     "sale.settlement":       (False, False, False, True,  False),
     "sale.log":              (False, False, False, True,  False),
     "sale.anomalies":        (True,  True,  False, False, False),
+    "receipt.view_any":      (True,  True,  False, False, False),
     "member.view_all":       (True,  True,  False, False, False),
     "member.fee_confirm":    (True,  False, False, False, False),
     "member.refund":         (True,  False, False, False, False),

@@ -6,17 +6,18 @@ Refusals are domain errors with a stable code, mapped to 4xx JSON by linli.api.
 
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Router, Schema
 from ninja.responses import Status
 
-from linli.commerce import cards, coupon_selectors, selectors, services
+from linli.commerce import cards, coupon_selectors, selectors, services, vouchers
 from linli.commerce.bundle_api import router as bundle_router
 from linli.commerce.coupon_api import router as coupon_router
 from linli.commerce.groupbuy_api import router as group_buy_router
 from linli.commerce.household_api import router as household_router
-from linli.commerce.models import Sale, SaleSource
+from linli.commerce.models import Sale, SaleSource, VoucherPlatform
 from linli.commerce.price_api import router as price_router
+from linli.commerce.views import receipt_pdf_response
 from linli.communities.models import Community
 from linli.communities.selectors import community_get
 from linli.errors import Forbidden
@@ -35,6 +36,17 @@ class SaleIn(Schema):
     coin_units: int = Field(default=0, ge=0, le=MAX_UNITS)
     points: int = Field(default=0, ge=0, le=MAX_UNITS)
     coupon_ids: list[int] = Field(default_factory=list, max_length=5)  # members' coupons
+    # A Meituan/Douyin voucher paying part of the price (checked by the service)
+    voucher_platform: VoucherPlatform = VoucherPlatform.MEITUAN
+    voucher_code: str = Field(default="", max_length=60)
+    voucher_fen: int = Field(default=0, ge=0, le=services.MAX_SALE_FEN)
+
+    def voucher(self) -> vouchers.VoucherIn | None:
+        if not self.voucher_code and not self.voucher_fen:
+            return None
+        return vouchers.VoucherIn(
+            platform=self.voucher_platform, code=self.voucher_code, value_fen=self.voucher_fen
+        )
 
 
 class ConsumeIn(SaleIn):
@@ -64,6 +76,8 @@ class PreviewOut(Schema):
     gross_fen: int = 0  # before merchant coupons; amount_fen is after them
     discount_fen: int = 0
     coupon_paid_fen: int = 0  # paid by a cross-store coupon
+    voucher_fen: int = 0  # paid by a platform voucher, outside Linli
+    commission_bp: int = 0
 
 
 class SaleOut(Schema):
@@ -84,6 +98,9 @@ class SaleOut(Schema):
     gross_fen: int = 0
     discount_fen: int = 0
     coupon_paid_fen: int = 0
+    voucher_platform: str = ""
+    voucher_fen: int = 0
+    commission_bp: int | None = None
 
 
 class UndoIn(Schema):
@@ -122,6 +139,16 @@ def _sale_out(sale: Sale, replayed: bool = False) -> dict[str, Any]:
         "replayed": replayed,
         "legs": [vars(x) for x in selectors.receipt_lines(legs=sale.legs, member=None)],
         **_coupons_out(sale),
+        **_voucher_out(sale),
+    }
+
+
+def _voucher_out(sale: Sale) -> dict[str, Any]:
+    voucher = vouchers.voucher_of(sale)
+    return {
+        "voucher_platform": voucher.platform if voucher is not None else "",
+        "voucher_fen": voucher.value_fen if voucher is not None else 0,
+        "commission_bp": sale.commission_bp,
     }
 
 
@@ -146,6 +173,7 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
         coin_units=body.coin_units,
         points=body.points,
         coupon_ids=body.coupon_ids,
+        voucher=body.voucher(),
     )
     legs = [leg.as_json() for leg in preview.legs]
     plan = preview.coupon_plan
@@ -163,6 +191,8 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
         "gross_fen": preview.gross_fen,
         "discount_fen": plan.discount_fen if plan is not None else 0,
         "coupon_paid_fen": plan.paid_fen if plan is not None else 0,
+        "voucher_fen": preview.voucher.value_fen if preview.voucher is not None else 0,
+        "commission_bp": preview.commission_bp,
     }
 
 
@@ -181,6 +211,7 @@ def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> Status:
         points=body.points,
         source=body.source,
         coupon_ids=body.coupon_ids,
+        voucher=body.voucher(),
     )
     return Status(200 if replayed else 201, _sale_out(sale, replayed))
 
@@ -207,6 +238,17 @@ def refund(request: HttpRequest, slug: Slug, request_no: str, body: RefundIn) ->
     )
     sale.refresh_from_db()
     return _sale_out(sale)
+
+
+@router.get(BASE + "/sales/{sale_id}/receipt.pdf")
+def receipt_pdf(request: HttpRequest, slug: Slug, sale_id: int) -> HttpResponse:
+    """The sale's receipt as a PDF, for the same viewers as the receipt page (the member,
+    the shop's staff, oversight); anyone else gets 404 as if there were no such sale."""
+    community = _community(slug)
+    sale, viewer = selectors.sale_for_viewer(
+        user=request.user, community=community, sale_id=sale_id
+    )
+    return receipt_pdf_response(sale=sale, viewer=viewer, community=community)
 
 
 @router.get(BASE + "/card", response=CodeOut)

@@ -184,3 +184,18 @@ class CardNumberChanged(DomainError):
     message = _(
         "This card number was already replaced. Reload the household page to see the new one."
     )
+
+
+class VoucherInvalid(DomainError):
+    code = "voucher_invalid"
+    status = 400
+    message = _(
+        "Check the platform voucher: choose the platform, type its code (4 to 40 letters or "
+        "digits) and a value no more than what is left to pay."
+    )
+
+
+class VoucherUsed(DomainError):
+    code = "voucher_used"
+    status = 409
+    message = _("This platform voucher code has already been recorded at this shop.")

@@ -13,8 +13,11 @@ The rule (SPEC capability 4; A§2.1, A§2.3, A§3.2, A§4.1, A§7, B§1.1, B§1.
   sale's fen in the policy's reward asset (A: 5% in coin units; B: 0.5 point per CNY) from
   `issuance` to the member, and the gold referrer's `gold_team_spend_bp` share of a direct
   referral's spend, in the same asset, from `issuance` to the referrer.
-* The commission rate is the policy's lowest (`commission_min_bp`) until merchant
-  performance grading exists.
+* A platform voucher (美团/抖音) is a part like cash — paid to the merchant outside Linli,
+  posted from `cash_in` — with the reason "voucher" on its payment leg (`vouchers.py`).
+* The commission rate is graded by the merchant's rank in the latest closed quarter,
+  between the policy's `commission_min_bp` and `commission_max_bp`
+  (`linli.merchants.selectors.commission_grade`); the sale records the rate it used.
 
 Refunds (cumulative, proportional): after a cumulative refund of R of a sale of P fen,
 every original leg of amount a has been reversed by floor(a·R/P) — ceil(a·R/P) for the
@@ -36,7 +39,7 @@ class PlannedLeg:
     credit_account_id: int
     amount: int
     asset: str
-    reason: str  # payment / commission / fund / rebate / cashback / gold / writeoff
+    reason: str  # payment / voucher / commission / fund / rebate / cashback / gold / writeoff
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -60,6 +63,7 @@ class PaymentPart:
     platform_account_id: int
     fund_account_id: int
     rebate_account_id: int | None  # the referring merchant's account in this asset
+    reason: str = "payment"  # "voucher": a platform voucher, received outside Linli like cash
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,11 @@ def sale_legs(
             continue
         legs.append(
             PlannedLeg(
-                part.source_account_id, part.merchant_account_id, part.units, part.asset, "payment"
+                part.source_account_id,
+                part.merchant_account_id,
+                part.units,
+                part.asset,
+                part.reason,
             )
         )
         shares = {"commission": rates.commission_bp, "fund": rates.fund_bp}

@@ -80,6 +80,9 @@ class Sale(models.Model):
     auth_method = models.CharField(max_length=4, choices=AuthMethod.choices)
     card_step = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The commission rate the shop's grade set (merchants.selectors.commission_grade);
+    # empty on sales recorded before grading, which all paid the policy's lowest.
+    commission_bp = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sale")
@@ -411,3 +414,7 @@ class SaleConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"confirmation {self.id}"
+
+
+# Platform vouchers (美团/抖音) recorded as part of a sale's payment (issue 6, receipts).
+from linli.commerce.voucher_models import SaleVoucher, VoucherPlatform  # noqa: E402, F401

@@ -285,7 +285,7 @@ def _add_legs(
         if not own:
             if reason == "rebate" and touches_us:
                 flow.rebate_received += signed
-        elif reason == "payment":
+        elif reason in ("payment", "voucher"):  # a platform voucher is received like cash
             flow.received += signed
         elif reason == "commission":
             flow.commission += signed

@@ -19,6 +19,7 @@ from linli.merchants.selectors import staff_merchant
 
 REASONS = {
     "payment": _("paid"),
+    "voucher": _("paid by platform voucher"),
     "commission": _("platform commission"),
     "fund": _("community fund"),
     "rebate": _("rebate to the shop that introduced the member"),
@@ -34,6 +35,9 @@ SYSTEM_NAMES: dict[str, Any] = {
     AccountKind.SUBSIDY: _("platform subsidies"),
     AccountKind.COUPON_COST: _("cross-store coupon"),
 }
+
+# A voucher part is posted from cash_in like cash, but it was not paid at the till.
+VOUCHER_PAYER = _("Meituan/Douyin, outside Linli")
 
 
 def till_for(*, user: Any, community: Community) -> tuple[Merchant, str]:
@@ -64,7 +68,7 @@ def sale_for_viewer(*, user: Any, community: Community, sale_id: Any) -> tuple[S
     job = staff_merchant(user=user, community=community)
     if job is not None and job[0].id == sale.merchant_id:
         return sale, "staff"
-    if has_permission(user=user, community=community, action="ledger.view_all"):
+    if has_permission(user=user, community=community, action="receipt.view_any"):
         return sale, "oversight"
     raise NotFound()
 
@@ -118,7 +122,11 @@ def receipt_lines(*, legs: list[dict[str, Any]], member: Member | None) -> list[
     return [
         ReceiptLine(
             reason=str(REASONS.get(leg["reason"], leg["reason"])),
-            payer=names.get(leg["debit_account_id"], ""),
+            payer=(
+                str(VOUCHER_PAYER)
+                if leg["reason"] == "voucher"
+                else names.get(leg["debit_account_id"], "")
+            ),
             payee=names.get(leg["credit_account_id"], ""),
             amount=amount_display(leg["amount"], leg["asset"]),
             asset=leg["asset"],

@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.commerce import cards, coupons, errors, household, limits, member_prices
+from linli.commerce import cards, coupons, errors, household, limits, member_prices, vouchers
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
     FlashOrder,
@@ -28,6 +28,7 @@ from linli.ledger.selectors import account_balances
 from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
 from linli.members.models import Member, Referral, ReferralStatus, Tier
 from linli.merchants.models import SEAT_HOLDING, Merchant, MerchantStaff, MerchantStatus
+from linli.merchants.selectors import commission_grade
 
 MAX_SALE_FEN = 10_000_000  # 100 000 CNY: a neighbourhood till, not a car dealer
 UNDO_WINDOW = timedelta(minutes=30)  # the clerk's own correction; later it is a refund
@@ -55,6 +56,9 @@ class Preview:
     # --- coupons (linli.commerce.coupons): amount_fen is after the merchant's discount ---
     gross_fen: int = 0
     coupon_plan: coupons.CouponPlan | None = None
+    # --- receipts: a platform voucher part; the graded commission rate ---
+    voucher: vouchers.VoucherIn | None = None
+    commission_bp: int = 0
 
 
 def masked_name(name: str) -> str:
@@ -163,6 +167,7 @@ def sale_prepare(
     pin: str = "",
     now: datetime | None = None,
     coupon_ids: list[int] | None = None,
+    voucher: vouchers.VoucherIn | None = None,
 ) -> Preview:
     """核销 step 1 (SPEC "核销 in three verbs"): who (masked), what applies, totals — nothing
     is written and the code is not used up."""
@@ -194,14 +199,35 @@ def sale_prepare(
         amount_fen = gross_fen - plan.discount_fen
     coupon_fen = plan.paid_fen if plan is not None else 0
     # --- end coupons ---
+    # --- receipts: a platform voucher pays part of the rest (commerce/vouchers.py) ---
+    voucher = vouchers.voucher_checked(
+        merchant=merchant, voucher=voucher, left_fen=amount_fen - coupon_fen
+    )
+    voucher_fen = voucher.value_fen if voucher is not None else 0
+    commission_bp = commission_grade(merchant=merchant, policy=policy).rate_bp
+    # --- end receipts ---
     coins_fen, points_fen = _units_value(
-        policy=policy, amount_fen=amount_fen - coupon_fen, coin_units=coin_units, points=points
+        policy=policy,
+        amount_fen=amount_fen - coupon_fen - voucher_fen,
+        coin_units=coin_units,
+        points=points,
     )
     left = _points_left_today(member, policy, now)
     if points and left is not None and points > left:
         raise errors.PointsCapReached(cap=policy.daily_redemption_cap_points, left=left)
-    cash_fen = amount_fen - coins_fen - points_fen - coupon_fen
-    legs = _plan(merchant, member, policy, amount_fen, cash_fen, coin_units, points, coupon_fen)
+    cash_fen = amount_fen - coins_fen - points_fen - coupon_fen - voucher_fen
+    legs = _plan(
+        merchant,
+        member,
+        policy,
+        amount_fen,
+        cash_fen,
+        coin_units,
+        points,
+        coupon_fen,
+        voucher_fen=voucher_fen,
+        commission_bp=commission_bp,
+    )
     coupons.check_leg_count(legs)
     return Preview(
         member=member,
@@ -217,6 +243,8 @@ def sale_prepare(
         price=price,
         gross_fen=gross_fen,
         coupon_plan=plan,
+        voucher=voucher,
+        commission_bp=commission_bp,
     )
 
 
@@ -229,23 +257,28 @@ def _plan(
     coin_units: int,
     points: int,
     coupon_fen: int = 0,
+    *,
+    voucher_fen: int = 0,
+    commission_bp: int | None = None,
 ) -> list[PlannedLeg]:
     chart = chart_ensure(community=merchant.community)
     shop, gold = _referrers(member, merchant)
     rates = Rates(
-        commission_bp=policy.commission_min_bp,
+        commission_bp=policy.commission_min_bp if commission_bp is None else commission_bp,
         fund_bp=policy.community_fund_sale_bp,
         rebate_bp=policy.cross_referral_rebate_bp if shop is not None else 0,
         reward_bp=policy.spend_reward_bp,
         gold_bp=policy.gold_team_spend_bp if gold is not None else 0,
     )
     paying = [
-        (asset, units, source)
-        for asset, units, source in (
-            ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id),
-            ("TIME", coin_units, None),
-            ("PTS", points, None),
-            ("CNY", coupon_fen, chart[(AccountKind.COUPON_COST, "CNY")].id),  # cross-store
+        (asset, units, source, reason)
+        for asset, units, source, reason in (
+            ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id, "payment"),
+            ("TIME", coin_units, None, "payment"),
+            ("PTS", points, None, "payment"),
+            ("CNY", coupon_fen, chart[(AccountKind.COUPON_COST, "CNY")].id, "payment"),
+            # receipts: paid to the shop by Meituan/Douyin outside Linli, posted like cash
+            ("CNY", voucher_fen, chart[(AccountKind.CASH_IN, "CNY")].id, vouchers.VOUCHER_REASON),
         )
         if units > 0
     ]
@@ -254,13 +287,13 @@ def _plan(
     reward_asset = policy.spend_reward_asset
     accounts = _sale_accounts(
         merchant.community,
-        members=[(member, asset) for asset, _units, source in paying if source is None]
+        members=[(member, asset) for asset, _units, source, _why in paying if source is None]
         + [(m, reward_asset) for m in (member, gold_member) if m is not None],
         merchants=[
             (m, asset)
             for m in (merchant, rebate_shop)
             if m is not None
-            for asset, _units, _source in paying
+            for asset, _units, _source, _why in paying
         ],
     )
     parts = [
@@ -276,8 +309,9 @@ def _plan(
             rebate_account_id=(
                 accounts[_shop_key(rebate_shop, asset)].id if rebate_shop is not None else None
             ),
+            reason=reason,
         )
-        for asset, units, source in paying
+        for asset, units, source, reason in paying
     ]
     reward = Reward(
         asset=reward_asset,
@@ -345,6 +379,7 @@ def sale_consume(
     source: str = SaleSource.POS,
     now: datetime | None = None,
     coupon_ids: list[int] | None = None,
+    voucher: vouchers.VoucherIn | None = None,
 ) -> tuple[Sale, bool]:
     """核销 step 2: use the code up and post ONE journal with every leg. A retry with the
     same request_no returns the first sale (and `True` for "replayed")."""
@@ -364,6 +399,7 @@ def sale_consume(
         pin=pin,
         now=now,
         coupon_ids=coupon_ids,
+        voucher=voucher,
     )
     confirmation = limits.confirmation_for(  # the member approves on their phone (if needed)
         merchant=merchant,
@@ -407,7 +443,9 @@ def sale_consume(
                 auth_method=preview.check.method,
                 card_step=preview.check.step,
                 created_at=now,
+                commission_bp=preview.commission_bp,
             )
+            vouchers.voucher_record(sale=sale, voucher=preview.voucher)  # receipts
             member_prices.sale_price_record(sale=sale, price=preview.price)
             # --- coupons: use them up and fund them; issue cross-store coupons earned ---
             coupons.plan_apply(sale=sale, plan=preview.coupon_plan, clerk=clerk, now=now)
@@ -455,7 +493,7 @@ def sale_undo(
         raise errors.UndoNotAllowed(reason=_reason_refunded())
     if now - sale.created_at > UNDO_WINDOW:
         raise errors.UndoNotAllowed(reason=_reason_too_late())
-    return _refund_post(
+    undone = _refund_post(
         sale=sale,
         actor=actor,
         request_no="undo",
@@ -464,6 +502,8 @@ def sale_undo(
         source=source,
         now=now,
     )
+    vouchers.voucher_release(sale=sale)  # receipts: the code may be rung up again
+    return undone
 
 
 def _reason_refunded() -> str:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<slug:slug>/till/", views.till, name="till"),
     path("c/<slug:slug>/card/", views.card, name="card"),
     path("c/<slug:slug>/receipts/<int:sale_id>/", views.receipt, name="receipt"),
+    path("c/<slug:slug>/receipts/<int:sale_id>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("c/<slug:slug>/bundles/", bundle_views.shelf, name="bundles"),
     path("c/<slug:slug>/bundles/manage/", bundle_views.manage, name="bundle_manage"),
     path("c/<slug:slug>/bundles/redeem/", bundle_views.redeem, name="bundle_redeem"),

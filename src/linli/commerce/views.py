@@ -13,11 +13,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods
 
-from linli.commerce import cards, coupon_errors, limits, selectors, services
-from linli.commerce.models import SaleSource
+from linli.commerce import (
+    cards,
+    coupon_errors,
+    limits,
+    receipt_extras,
+    selectors,
+    services,
+    vouchers,
+)
+from linli.commerce import receipt_pdf as pdf
+from linli.commerce.models import SaleSource, VoucherPlatform
 from linli.communities.models import Community
 from linli.communities.selectors import community_get
 from linli.errors import DomainError, Forbidden, NotFound
@@ -88,6 +97,31 @@ def _coupon_preview(preview: services.Preview) -> dict[str, Any]:
     }
 
 
+VOUCHER_FIELDS = ("voucher_platform", "voucher_code", "voucher_value")
+
+
+def _voucher(form: dict[str, str]) -> vouchers.VoucherIn | None:
+    """The platform voucher part as typed (value in yuan); none when code and value are
+    both empty. The service checks the platform, the code and the value."""
+    code, value = form["voucher_code"].strip(), form["voucher_value"].strip()
+    if not code and not value:
+        return None
+    try:
+        value_fen = _fen(value)
+    except DomainError:
+        raise services.errors.VoucherInvalid() from None
+    return vouchers.VoucherIn(platform=form["voucher_platform"], code=code, value_fen=value_fen)
+
+
+def _voucher_preview(preview: services.Preview) -> dict[str, Any]:
+    if preview.voucher is None:
+        return {}
+    return {
+        "voucher": amount_display(preview.voucher.value_fen, "CNY"),
+        "voucher_code": vouchers.masked_code(preview.voucher.code),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def till(request: HttpRequest, slug: str) -> HttpResponse:
@@ -96,9 +130,14 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
         merchant, _role = selectors.till_for(user=request.user, community=community)
     except Forbidden:
         raise PermissionDenied from None
-    fields = ("code", "pin", "amount", "coins", "points", "coupons")
+    fields = ("code", "pin", "amount", "coins", "points", "coupons", *VOUCHER_FIELDS)
     form = {k: request.POST.get(k, "") for k in fields}
-    context: dict[str, Any] = {"community": community, "merchant": merchant, "form": form}
+    context: dict[str, Any] = {
+        "community": community,
+        "merchant": merchant,
+        "form": form,
+        "voucher_platforms": VoucherPlatform.choices,
+    }
     if request.method == "POST":
         try:
             inputs: dict[str, Any] = {
@@ -108,6 +147,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                 "coin_units": _units(form["coins"], 2),
                 "points": _units(form["points"], 0),
                 "coupon_ids": _coupon_numbers(form["coupons"]),
+                "voucher": _voucher(form),
             }
             if request.POST.get("action") == "consume":
                 sale, _replayed = services.sale_consume(
@@ -130,6 +170,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                 "lines": selectors.receipt_lines(legs=legs, member=None),
                 **_price_lines(preview.price),
                 **_coupon_preview(preview),
+                **_voucher_preview(preview),
             }
             context["request_no"] = secrets.token_hex(8)
         except DomainError as error:
@@ -168,8 +209,9 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "commerce/card.html", context)
 
 
-@login_required
-def receipt(request: HttpRequest, slug: str, sale_id: int) -> HttpResponse:
+def _sale_for_viewer(request: HttpRequest, slug: str, sale_id: int) -> tuple[Any, str, Community]:
+    """The one permission of the receipt page, its 58 mm layout and its PDF
+    (`selectors.sale_for_viewer`): the member, the shop's staff, oversight; else 404."""
     community = _community_or_404(slug)
     try:
         sale, viewer = selectors.sale_for_viewer(
@@ -177,8 +219,13 @@ def receipt(request: HttpRequest, slug: str, sale_id: int) -> HttpResponse:
         )
     except NotFound:
         raise Http404 from None
+    return sale, viewer, community
+
+
+def receipt_context(*, sale: Any, viewer: str, community: Community) -> dict[str, Any]:
     member = sale.member if viewer == "member" else None
-    context = {
+    refunds = list(sale.refunds.all())
+    return {
         "community": community,
         "sale": sale,
         "viewer": viewer,
@@ -188,10 +235,34 @@ def receipt(request: HttpRequest, slug: str, sale_id: int) -> HttpResponse:
         "coins": amount_display(sale.coin_units, "TIME"),
         "refunded": amount_display(sale.refunded_fen, "CNY"),
         "lines": selectors.receipt_lines(legs=sale.legs, member=member),
-        "refunds": [
-            (r, selectors.receipt_lines(legs=r.legs, member=member)) for r in sale.refunds.all()
-        ],
+        "refunds": [(r, selectors.receipt_lines(legs=r.legs, member=member)) for r in refunds],
+        "refund_amounts": {r.id: amount_display(r.amount_fen, "CNY") for r in refunds},
+        **receipt_extras.receipt_extra_context(sale=sale),
     }
+
+
+def receipt_pdf_response(*, sale: Any, viewer: str, community: Community) -> HttpResponse:
+    """The receipt as a PDF download with CJK fonts (`receipt_pdf`)."""
+    context = receipt_context(sale=sale, viewer=viewer, community=community)
+    title = f"{gettext('Receipt')} {sale.request_no}"
+    body = pdf.pdf_render(title=title, lines=pdf.sale_receipt_lines(context))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="linli-receipt-{sale.id}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def receipt(request: HttpRequest, slug: str, sale_id: int) -> HttpResponse:
+    sale, viewer, community = _sale_for_viewer(request, slug, sale_id)
+    context = receipt_context(sale=sale, viewer=viewer, community=community)
     if request.GET.get("layout") == "58mm":
         return render(request, "commerce/receipt_58mm.html", context)
     return render(request, "commerce/receipt.html", context)
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, slug: str, sale_id: int) -> HttpResponse:
+    """The receipt as a PDF, for the same viewers as the page."""
+    sale, viewer, community = _sale_for_viewer(request, slug, sale_id)
+    return receipt_pdf_response(sale=sale, viewer=viewer, community=community)

@@ -52,6 +52,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sale.settlement": frozenset({MERCHANT_OWNER}),
     "sale.log": frozenset({MERCHANT_OWNER}),
     "sale.anomalies": OVERSIGHT,  # + the merchant committee's chair
+    # Any sale's receipt (page, 58 mm, PDF); the member sees their own and the shop's
+    # staff their shop's without an entry here (linli.commerce.selectors.sale_for_viewer).
+    "receipt.view_any": OVERSIGHT,
     # Merchant alliance (linli.merchants). The chair of the merchant committee is not a
     # role but a monthly rotation: linli.merchants.access adds it where noted.
     "merchant.apply": frozenset({MEMBER}),

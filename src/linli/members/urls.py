@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.members import views
+from linli.members import fee_receipts, views
 
 app_name = "members"
 urlpatterns = [
@@ -15,4 +15,9 @@ urlpatterns = [
     path("me/inbox/<int:notice_id>/", views.notice, name="notice"),
     path("me/groups/", views.groups, name="groups"),
     path("me/membership/my-data.json", views.export, name="export"),
+    path(
+        "me/membership/<int:membership_id>/receipt.pdf",
+        fee_receipts.fee_receipt_pdf,
+        name="fee_receipt_pdf",
+    ),
 ]

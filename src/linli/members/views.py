@@ -302,6 +302,10 @@ def mine(request: HttpRequest) -> HttpResponse:
             "gift_price": _yuan(policy.new_member_gift_price_fen),
             "points_can_pay": "PTS" in (policy.spend_reward_asset, policy.referral_reward_asset),
             "points_key": uuid.uuid4(),
+            # receipts: a PDF for every membership fee paid
+            "fee_receipts": Membership.objects.filter(
+                member=member, payment__isnull=False
+            ).order_by("-id"),
         }
     )
     return render(request, "members/mine.html", context)

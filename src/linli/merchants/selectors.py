@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.db.models import Avg, Count, QuerySet
@@ -29,6 +29,7 @@ from linli.merchants.models import (
     MerchantDebt,
     MerchantStaff,
     MerchantStatus,
+    QuarterlyScore,
     Rating,
     WaitingListEntry,
     WaitStatus,
@@ -409,3 +410,46 @@ def debt_open_fen(*, merchant: Merchant) -> int:
     """What the merchant still owes from compensation the platform advanced."""
     owed = MerchantDebt.objects.filter(merchant=merchant, settled_at__isnull=True)
     return int(sum(owed.values_list("amount_fen", flat=True)))
+
+
+# --- performance-graded commission (issue 6: "platform commission 1–3% A / 3–5% B by
+# merchant performance"), read by linli.commerce at every sale ----------------------------
+
+
+class CommissionGrade(NamedTuple):
+    """The commission band a shop is in and the rate it pays on each sale."""
+
+    band: str  # "top" / "middle" / "bottom" third of the ranking, or "unranked"
+    quarter: str  # the closed quarter the rank comes from ("" when unranked)
+    rank: int
+    ranked: int  # how many shops that quarter ranked
+    rate_bp: int
+
+
+def commission_grade(*, merchant: Merchant, policy: Any) -> CommissionGrade:
+    """The rate from the community's latest closed quarter (A§6.1 季度评分): the top third
+    of the ranking pays the policy's lowest commission, the middle third the midpoint, the
+    bottom third the highest. A shop the latest quarter did not rank (admitted since, or
+    no quarter closed yet) pays the lowest, as every shop did before grading existed: a
+    newcomer is not charged for a ranking it never had."""
+    low, high = policy.commission_min_bp, policy.commission_max_bp
+    latest = (
+        QuarterlyScore.objects.filter(community_id=merchant.community_id)
+        .values("quarter")
+        .annotate(ranked=Count("id"))
+        .order_by("-quarter")
+        .first()
+    )
+    own = (
+        QuarterlyScore.objects.filter(merchant=merchant, quarter=latest["quarter"])
+        .values_list("rank", flat=True)
+        .first()
+        if latest is not None
+        else None
+    )
+    if latest is None or own is None:
+        return CommissionGrade("unranked", "", 0, 0, low)
+    ranked = latest["ranked"]
+    third = min(2, (own - 1) * 3 // ranked)
+    band, rate = (("top", low), ("middle", (low + high) // 2), ("bottom", high))[third]
+    return CommissionGrade(band, latest["quarter"], own, ranked, rate)
