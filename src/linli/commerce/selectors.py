@@ -4,17 +4,18 @@ and the receipt explained leg by leg."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Sum
 from django.utils.translation import gettext_lazy as _
 
 from linli.commerce.models import FlashOrder, Sale, SaleStatus
 from linli.communities.models import Community
-from linli.communities.permissions import has_permission
+from linli.communities.permissions import has_permission, permission_exists
+from linli.communities.selectors import community_get, slug_is_valid
 from linli.errors import Forbidden, NotFound
 from linli.ledger.display import amount_display
 from linli.ledger.models import Account, AccountKind
 from linli.members.models import Member
-from linli.merchants.models import Merchant, StaffRole
+from linli.merchants.models import SEAT_HOLDING, Merchant, MerchantStaff, StaffRole
 from linli.merchants.selectors import staff_merchant
 
 REASONS = {
@@ -45,6 +46,35 @@ def till_for(*, user: Any, community: Community) -> tuple[Merchant, str]:
         raise Forbidden()
     job[0].community = community  # the row just read: the sale's services need it, no re-read
     return job
+
+
+def till_at(*, user: Any, slug: str) -> tuple[Merchant, str]:
+    """`till_for` for the community named by `slug`, in ONE query on the till's hot path
+    (every prepare and consume): the login's staff job with its shop, trade and community,
+    and the permission table's "sale.record" as an EXISTS. The answers are the same:
+    NotFound for an unknown community, otherwise Forbidden unless the login may sell."""
+    active = getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+    if active and slug_is_valid(slug):
+        job = (
+            MerchantStaff.objects.filter(
+                user=user,
+                community__slug=slug,
+                is_active=True,
+                merchant__status__in=SEAT_HOLDING,
+            )
+            .annotate(
+                may_sell=permission_exists(
+                    user=user, community_id=OuterRef("community_id"), action="sale.record"
+                )
+            )
+            .select_related("merchant", "merchant__industry", "community")
+            .first()
+        )
+        if job is not None and job.may_sell:
+            job.merchant.community = job.community
+            return job.merchant, job.role
+    community_get(slug=slug)  # an unknown community is NotFound, as before
+    raise Forbidden()
 
 
 def sale_for_viewer(*, user: Any, community: Community, sale_id: Any) -> tuple[Sale, str]:
