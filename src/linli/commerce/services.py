@@ -130,17 +130,19 @@ def _points_left_today(member: Member, policy: PolicyVersion, now: datetime) -> 
     return max(0, cap - used)
 
 
-def _check_parties(*, merchant: Merchant, member: Member) -> None:
+def _check_parties(*, merchant: Merchant, member: Member, staff: bool | None = None) -> None:
+    """`staff`: whether the member works at the shop, when the card check read it already."""
     if merchant.status != MerchantStatus.ACTIVE:
         raise errors.MerchantCannotSell()
     if member.closed_at is not None or member.community_id != merchant.community_id:
         raise errors.MemberInactive()
-    if (
-        merchant.owner_id == member.user_id
-        or MerchantStaff.objects.filter(
+    if merchant.owner_id == member.user_id:
+        raise errors.SelfDealing()
+    if staff is None:
+        staff = MerchantStaff.objects.filter(
             merchant=merchant, user_id=member.user_id, is_active=True
         ).exists()
-    ):
+    if staff:
         raise errors.SelfDealing()
 
 
@@ -168,9 +170,11 @@ def sale_prepare(
     is written and the code is not used up."""
     now = now or timezone.now()
     amount_fen, coin_units, points = _checked_input(amount_fen, coin_units, points)
-    check = cards.card_check(community_id=merchant.community_id, code=code, pin=pin, now=now)
+    check = cards.card_check(
+        community_id=merchant.community_id, code=code, pin=pin, now=now, seller_id=merchant.id
+    )
     member = check.card.member
-    _check_parties(merchant=merchant, member=member)
+    _check_parties(merchant=merchant, member=member, staff=check.staff_of_seller)
     limits.check_sale(merchant=merchant, member=member, amount_fen=amount_fen, now=now)
     policy = policy_in_force(community=merchant.community, at=now)
     # --- member price (commerce/member_prices.py): the sale is on the discounted amount ---
