@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -233,7 +233,6 @@ def _plan(
     points: int,
     coupon_fen: int = 0,
 ) -> list[PlannedLeg]:
-    chart = chart_ensure(community=merchant.community)
     shop, gold = _referrers(member, merchant)
     rates = Rates(
         commission_bp=policy.commission_min_bp,
@@ -242,28 +241,29 @@ def _plan(
         reward_bp=policy.spend_reward_bp,
         gold_bp=policy.gold_team_spend_bp if gold is not None else 0,
     )
+    # (asset, units, the system account paying it, or None for the member's wallet)
     paying = [
-        (asset, units, source)
-        for asset, units, source in (
-            ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id),
+        (asset, units, system_kind)
+        for asset, units, system_kind in (
+            ("CNY", cash_fen, AccountKind.CASH_IN),
             ("TIME", coin_units, None),
             ("PTS", points, None),
-            ("CNY", coupon_fen, chart[(AccountKind.COUPON_COST, "CNY")].id),  # cross-store
+            ("CNY", coupon_fen, AccountKind.COUPON_COST),  # cross-store
         )
         if units > 0
     ]
     rebate_shop = shop if shop is not None and rates.rebate_bp else None
     gold_member = gold if gold is not None and rates.gold_bp else None
     reward_asset = policy.spend_reward_asset
-    accounts = _sale_accounts(
+    chart, accounts = _sale_accounts(
         merchant.community,
-        members=[(member, asset) for asset, _units, source in paying if source is None]
+        members=[(member, asset) for asset, _units, kind in paying if kind is None]
         + [(m, reward_asset) for m in (member, gold_member) if m is not None],
         merchants=[
             (m, asset)
             for m in (merchant, rebate_shop)
             if m is not None
-            for asset, _units, _source in paying
+            for asset, _units, _kind in paying
         ],
     )
     parts = [
@@ -271,7 +271,9 @@ def _plan(
             asset=asset,
             units=units,
             source_account_id=(
-                source if source is not None else accounts[_wallet_key(member, asset)].id
+                chart[(kind, asset)].id
+                if kind is not None
+                else accounts[_wallet_key(member, asset)].id
             ),
             merchant_account_id=accounts[_shop_key(merchant, asset)].id,
             platform_account_id=chart[(AccountKind.PLATFORM_REVENUE, asset)].id,
@@ -280,7 +282,7 @@ def _plan(
                 accounts[_shop_key(rebate_shop, asset)].id if rebate_shop is not None else None
             ),
         )
-        for asset, units, source in paying
+        for asset, units, kind in paying
     ]
     reward = Reward(
         asset=reward_asset,
@@ -309,19 +311,23 @@ def _sale_accounts(
     *,
     members: list[tuple[Member, str]],
     merchants: list[tuple[Merchant, str]],
-) -> dict[tuple[str, str, str, int | None], Account]:
-    """Every owned account a sale touches in one SELECT (a sale is planned twice, at
-    prepare and at consume); only an account never used before goes through
-    `account_open`, which creates it."""
+) -> tuple[dict[tuple[str, str], Account], dict[_AccountKey, Account]]:
+    """The chart and every owned account a sale touches in ONE SELECT (a sale is planned
+    twice, at prepare and at consume); a chart account missing goes through
+    `chart_ensure` and an owned account never used before through `account_open`, which
+    create them."""
     wanted = [_wallet_key(m, a) for m, a in members] + [_shop_key(m, a) for m, a in merchants]
-    found = {
-        (a.kind, a.asset_id, a.owner_type, a.owner_id): a
-        for a in Account.objects.filter(
-            community=community,
-            kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MERCHANT],
-            owner_id__in={key[3] for key in wanted},
+    read = list(
+        Account.objects.filter(community=community).filter(
+            Q(owner_id__isnull=True)
+            | Q(
+                kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MERCHANT],
+                owner_id__in={key[3] for key in wanted},
+            )
         )
-    }
+    )
+    chart = chart_ensure(community=community, read=read)
+    found = {(a.kind, a.asset_id, a.owner_type, a.owner_id): a for a in read if a.owner_id}
     for key in wanted:
         if key not in found:
             kind, asset, owner_type, owner_id = key
@@ -332,7 +338,7 @@ def _sale_accounts(
                 owner_type=owner_type,
                 owner_id=owner_id,
             )
-    return found
+    return chart, found
 
 
 def sale_consume(
