@@ -4,7 +4,7 @@ and the receipt explained leg by leg."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from linli.commerce.models import FlashOrder, Sale, SaleStatus
@@ -120,24 +120,25 @@ class ReceiptLine:
 
 
 def _account_names(ids: set[int], viewer_member_id: int | None) -> dict[int, str]:
+    """Who each account is, in words; a shop's name comes with its account in the same
+    query (every prepare and consume answer shows the legs)."""
     names: dict[int, str] = {}
-    accounts = Account.objects.filter(id__in=ids)
-    shops = {
-        m.id: m.name
-        for m in Merchant.objects.filter(
-            id__in=[a.owner_id for a in accounts if a.owner_type == "merchant"]
-        )
-    }
-    for account in accounts:
-        if account.owner_type == "merchant":
-            names[account.id] = shops.get(account.owner_id or 0, "")
-        elif account.owner_type == "member":
-            if account.owner_id == viewer_member_id:
-                names[account.id] = str(_("your wallet"))
+    shop_name = Merchant.objects.filter(id=OuterRef("owner_id")).values("name")[:1]
+    rows = (
+        Account.objects.filter(id__in=ids)
+        .annotate(shop_name=Subquery(shop_name))
+        .values_list("id", "owner_type", "owner_id", "kind", "shop_name")
+    )
+    for account_id, owner_type, owner_id, kind, shop in rows:
+        if owner_type == "merchant":
+            names[account_id] = shop or ""
+        elif owner_type == "member":
+            if owner_id == viewer_member_id:
+                names[account_id] = str(_("your wallet"))
             else:
-                names[account.id] = str(_("a member's wallet"))
+                names[account_id] = str(_("a member's wallet"))
         else:
-            names[account.id] = str(SYSTEM_NAMES.get(account.kind, account.kind))
+            names[account_id] = str(SYSTEM_NAMES.get(kind, kind))
     return names
 
 
