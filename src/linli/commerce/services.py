@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -81,27 +81,32 @@ def _merchant_account(merchant: Merchant, asset: str) -> Account:
     )
 
 
-def _referrers(member: Member, merchant: Merchant) -> tuple[Merchant | None, Member | None]:
-    """The merchant whose owner referred the member (not the selling one), and the direct
-    referrer if gold or better (members.Referral: one level, bound at registration)."""
+def _referrers(member: Member, merchant: Merchant) -> tuple[int | None, Member | None]:
+    """The id of the merchant whose owner referred the member (not the selling one), and
+    the direct referrer if gold or better (members.Referral: one level, bound at
+    registration). One query: the referring shop is a subquery of the referral."""
+    referring_shop = (
+        Merchant.objects.filter(
+            community_id=member.community_id,
+            owner_id=OuterRef("referrer__user_id"),
+            status__in=SEAT_HOLDING,
+        )
+        .exclude(id=merchant.id)
+        .order_by(*Merchant._meta.ordering)  # the shop `.first()` would pick
+        .values("id")[:1]
+    )
     referral = (
         Referral.objects.filter(referee=member)
         .exclude(status__in=[ReferralStatus.VOID, ReferralStatus.REVERSED])
         .select_related("referrer")
+        .annotate(shop_id=Subquery(referring_shop))
         .first()
     )
     if referral is None:
         return None, None
     referrer = referral.referrer
-    shop = (
-        Merchant.objects.filter(
-            community_id=member.community_id, owner_id=referrer.user_id, status__in=SEAT_HOLDING
-        )
-        .exclude(id=merchant.id)
-        .first()
-    )
     gold = referrer if referrer.tier in GOLD_TIERS and referrer.closed_at is None else None
-    return shop, gold
+    return referral.shop_id, gold
 
 
 def _units_value(
@@ -233,11 +238,11 @@ def _plan(
     points: int,
     coupon_fen: int = 0,
 ) -> list[PlannedLeg]:
-    shop, gold = _referrers(member, merchant)
+    shop_id, gold = _referrers(member, merchant)
     rates = Rates(
         commission_bp=policy.commission_min_bp,
         fund_bp=policy.community_fund_sale_bp,
-        rebate_bp=policy.cross_referral_rebate_bp if shop is not None else 0,
+        rebate_bp=policy.cross_referral_rebate_bp if shop_id is not None else 0,
         reward_bp=policy.spend_reward_bp,
         gold_bp=policy.gold_team_spend_bp if gold is not None else 0,
     )
@@ -252,7 +257,7 @@ def _plan(
         )
         if units > 0
     ]
-    rebate_shop = shop if shop is not None and rates.rebate_bp else None
+    rebate_shop_id = shop_id if shop_id is not None and rates.rebate_bp else None
     gold_member = gold if gold is not None and rates.gold_bp else None
     reward_asset = policy.spend_reward_asset
     chart, accounts = _sale_accounts(
@@ -260,9 +265,9 @@ def _plan(
         members=[(member, asset) for asset, _units, kind in paying if kind is None]
         + [(m, reward_asset) for m in (member, gold_member) if m is not None],
         merchants=[
-            (m, asset)
-            for m in (merchant, rebate_shop)
-            if m is not None
+            (merchant_id, asset)
+            for merchant_id in (merchant.id, rebate_shop_id)
+            if merchant_id is not None
             for asset, _units, _kind in paying
         ],
     )
@@ -275,11 +280,13 @@ def _plan(
                 if kind is not None
                 else accounts[_wallet_key(member, asset)].id
             ),
-            merchant_account_id=accounts[_shop_key(merchant, asset)].id,
+            merchant_account_id=accounts[_shop_key(merchant.id, asset)].id,
             platform_account_id=chart[(AccountKind.PLATFORM_REVENUE, asset)].id,
             fund_account_id=chart[(AccountKind.COMMUNITY_FUND, asset)].id,
             rebate_account_id=(
-                accounts[_shop_key(rebate_shop, asset)].id if rebate_shop is not None else None
+                accounts[_shop_key(rebate_shop_id, asset)].id
+                if rebate_shop_id is not None
+                else None
             ),
         )
         for asset, units, kind in paying
@@ -302,15 +309,15 @@ def _wallet_key(member: Member, asset: str) -> _AccountKey:
     return (AccountKind.MEMBER_WALLET, asset, "member", member.id)
 
 
-def _shop_key(merchant: Merchant, asset: str) -> _AccountKey:
-    return (AccountKind.MERCHANT, asset, "merchant", merchant.id)
+def _shop_key(merchant_id: int, asset: str) -> _AccountKey:
+    return (AccountKind.MERCHANT, asset, "merchant", merchant_id)
 
 
 def _sale_accounts(
     community: Community,
     *,
     members: list[tuple[Member, str]],
-    merchants: list[tuple[Merchant, str]],
+    merchants: list[tuple[int, str]],
 ) -> tuple[dict[tuple[str, str], Account], dict[_AccountKey, Account]]:
     """The chart and every owned account a sale touches in ONE SELECT (a sale is planned
     twice, at prepare and at consume); a chart account missing goes through
