@@ -92,7 +92,7 @@ def _referrers(member: Member, merchant: Merchant) -> tuple[int | None, Member |
             status__in=SEAT_HOLDING,
         )
         .exclude(id=merchant.id)
-        .order_by(*Merchant._meta.ordering)  # the shop `.first()` would pick
+        .order_by(*(Merchant._meta.ordering or ("pk",)))  # the shop `.first()` picked
         .values("id")[:1]
     )
     referral = (
@@ -318,7 +318,7 @@ def _sale_accounts(
     *,
     members: list[tuple[Member, str]],
     merchants: list[tuple[int, str]],
-) -> tuple[dict[tuple[str, str], Account], dict[_AccountKey, Account]]:
+) -> tuple[dict[tuple[str, str], Account], dict[tuple[str, str, str, int | None], Account]]:
     """The chart and every owned account a sale touches in ONE SELECT (a sale is planned
     twice, at prepare and at consume); a chart account missing goes through
     `chart_ensure` and an owned account never used before through `account_open`, which
@@ -334,7 +334,9 @@ def _sale_accounts(
         )
     )
     chart = chart_ensure(community=community, read=read)
-    found = {(a.kind, a.asset_id, a.owner_type, a.owner_id): a for a in read if a.owner_id}
+    found: dict[tuple[str, str, str, int | None], Account] = {
+        (a.kind, a.asset_id, a.owner_type, a.owner_id): a for a in read if a.owner_id
+    }
     for key in wanted:
         if key not in found:
             kind, asset, owner_type, owner_id = key
