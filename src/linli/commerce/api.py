@@ -163,8 +163,7 @@ def _coupons_out(sale: Sale) -> dict[str, int]:
 
 @router.post(BASE + "/sales/prepare", response=PreviewOut)
 def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
-    community = _community(slug)
-    merchant, _role = selectors.till_for(user=request.user, community=community)
+    merchant, _role = selectors.till_at(user=request.user, slug=slug)
     preview = services.sale_prepare(
         merchant=merchant,
         code=body.code,
@@ -198,8 +197,7 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
 
 @router.post(BASE + "/sales", response={201: SaleOut, 200: SaleOut})
 def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> Status:
-    community = _community(slug)
-    merchant, _role = selectors.till_for(user=request.user, community=community)
+    merchant, _role = selectors.till_at(user=request.user, slug=slug)
     sale, replayed = services.sale_consume(
         merchant=merchant,
         clerk=request.user,
@@ -218,8 +216,7 @@ def consume(request: HttpRequest, slug: Slug, body: ConsumeIn) -> Status:
 
 @router.post(BASE + "/sales/{request_no}/undo", response=SaleOut)
 def undo(request: HttpRequest, slug: Slug, request_no: str, body: UndoIn) -> dict[str, Any]:
-    community = _community(slug)
-    merchant, _role = selectors.till_for(user=request.user, community=community)
+    merchant, _role = selectors.till_at(user=request.user, slug=slug)
     sale = selectors.sale_by_request(merchant=merchant, request_no=request_no)
     services.sale_undo(sale=sale, actor=request.user, source=body.source)
     sale.refresh_from_db()
@@ -228,8 +225,7 @@ def undo(request: HttpRequest, slug: Slug, request_no: str, body: UndoIn) -> dic
 
 @router.post(BASE + "/sales/{request_no}/refunds", response=SaleOut)
 def refund(request: HttpRequest, slug: Slug, request_no: str, body: RefundIn) -> dict[str, Any]:
-    community = _community(slug)
-    merchant, role = selectors.till_for(user=request.user, community=community)
+    merchant, role = selectors.till_at(user=request.user, slug=slug)
     if not selectors.can_refund(role=role):
         raise Forbidden()
     sale = selectors.sale_by_request(merchant=merchant, request_no=request_no)

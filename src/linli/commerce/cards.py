@@ -25,12 +25,14 @@ from datetime import datetime
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from linli.commerce import errors
 from linli.commerce.models import AuthMethod, MemberCard, RetiredCardNumber, Sale
 from linli.members import pii
 from linli.members.models import Member
+from linli.merchants.models import MerchantStaff
 
 CODE_PREFIX = "88"
 CARD_PREFIX = "89"
@@ -51,6 +53,9 @@ class CardCheck:
     card: MemberCard
     method: str  # AuthMethod
     step: int | None  # the rotating code's step; None for card + PIN
+    # Does the member work at the selling shop (self-dealing)? Read with the card when the
+    # caller names the shop (`seller_id`); None when it did not ask.
+    staff_of_seller: bool | None = None
 
 
 def step_at(moment: datetime) -> int:
@@ -112,19 +117,44 @@ def printed_card_issue(*, member: Member) -> tuple[str, str]:
     raise errors.MemberInactive()
 
 
-def card_check(*, community_id: int, code: str, pin: str = "", now: datetime) -> CardCheck:
-    """Who a typed or scanned code belongs to, without using it up (prepare)."""
+def _cards(community_id: int, seller_id: int | None) -> QuerySet[MemberCard]:
+    """The community's cards; with `seller_id`, each also says whether its member is active
+    staff of that shop, so the sale's self-dealing check costs no query of its own."""
+    cards = MemberCard.objects.filter(community_id=community_id)
+    if seller_id is None:
+        return cards
+    return cards.annotate(
+        staff_of_seller=Exists(
+            MerchantStaff.objects.filter(
+                merchant_id=seller_id, user_id=OuterRef("member__user_id"), is_active=True
+            )
+        )
+    )
+
+
+def _staff_of_seller(card: MemberCard) -> bool | None:
+    return getattr(card, "staff_of_seller", None)
+
+
+def card_check(
+    *, community_id: int, code: str, pin: str = "", now: datetime, seller_id: int | None = None
+) -> CardCheck:
+    """Who a typed or scanned code belongs to, without using it up (prepare). With
+    `seller_id` the check also tells whether the member is staff of that shop."""
     code = "".join(code.split()) if isinstance(code, str) else ""
     if not code.isdigit():
         raise errors.CodeMalformed()
     if code.startswith(CARD_PREFIX) and len(code) == CARD_NUMBER_LENGTH:
-        return _pin_check(community_id=community_id, number=code, pin=pin, now=now)
+        return _pin_check(
+            community_id=community_id, number=code, pin=pin, now=now, seller_id=seller_id
+        )
     if not (code.startswith(CODE_PREFIX) and len(code) == CODE_LENGTH):
         if code.startswith(PAY_CODE_PREFIXES):
             raise errors.PayCodeNotMemberCode()
         raise errors.CodeMalformed()
     card = (
-        MemberCard.objects.filter(community_id=community_id, code_id=code[2:10])
+        _cards(community_id, seller_id)
+        .filter(code_id=code[2:10])
         .select_related("member__community")  # the sale opens wallets in it: no re-read
         .first()
     )
@@ -135,15 +165,20 @@ def card_check(*, community_id: int, code: str, pin: str = "", now: datetime) ->
         if hmac.compare_digest(one_time_code(secret, step), given):
             if step <= card.last_step:
                 raise errors.CodeUsed()
-            return CardCheck(card=card, method=AuthMethod.CODE, step=step)
+            return CardCheck(
+                card=card,
+                method=AuthMethod.CODE,
+                step=step,
+                staff_of_seller=_staff_of_seller(card),
+            )
     raise errors.CodeInvalid()
 
 
-def _pin_check(*, community_id: int, number: str, pin: str, now: datetime) -> CardCheck:
+def _pin_check(
+    *, community_id: int, number: str, pin: str, now: datetime, seller_id: int | None
+) -> CardCheck:
     card = (
-        MemberCard.objects.filter(community_id=community_id, card_number=number)
-        .select_related("member")
-        .first()
+        _cards(community_id, seller_id).filter(card_number=number).select_related("member").first()
     )
     if card is None or not card.pin_hash:
         # --- household cards: a number reported lost has its own coded reason ---
@@ -166,7 +201,9 @@ def _pin_check(*, community_id: int, number: str, pin: str, now: datetime) -> Ca
     ).count()
     if used_today >= PIN_SALES_PER_DAY:
         raise errors.PinDailyCap(limit=PIN_SALES_PER_DAY)
-    return CardCheck(card=card, method=AuthMethod.PIN, step=None)
+    return CardCheck(
+        card=card, method=AuthMethod.PIN, step=None, staff_of_seller=_staff_of_seller(card)
+    )
 
 
 def card_use(*, check: CardCheck) -> None:

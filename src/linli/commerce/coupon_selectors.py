@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
 
 from linli.commerce.coupon_models import (
     ClaimStatus,
@@ -129,12 +129,15 @@ class SaleCoupons:
 
 
 def sale_coupons(*, sale: Sale) -> SaleCoupons:
-    rows = SaleCoupon.objects.filter(sale=sale)
-    totals = rows.aggregate(d=Sum("discount_fen"), p=Sum("paid_fen"))
-    first = rows.first()
+    # One query (every consume answer asks): a sale uses at most a few coupons.
+    rows = list(
+        SaleCoupon.objects.filter(sale=sale)
+        .order_by("pk")
+        .values_list("gross_fen", "discount_fen", "paid_fen", "claim_id")
+    )
     return SaleCoupons(
-        gross_fen=first.gross_fen if first is not None else sale.amount_fen,
-        discount_fen=totals["d"] or 0,
-        paid_fen=totals["p"] or 0,
-        claim_ids=[r.claim_id for r in rows],
+        gross_fen=rows[0][0] if rows else sale.amount_fen,
+        discount_fen=sum(row[1] for row in rows),
+        paid_fen=sum(row[2] for row in rows),
+        claim_ids=[row[3] for row in rows],
     )

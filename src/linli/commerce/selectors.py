@@ -4,17 +4,18 @@ and the receipt explained leg by leg."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from linli.commerce.models import FlashOrder, Sale, SaleStatus
 from linli.communities.models import Community
-from linli.communities.permissions import has_permission
+from linli.communities.permissions import has_permission, permission_exists
+from linli.communities.selectors import community_get, slug_is_valid
 from linli.errors import Forbidden, NotFound
 from linli.ledger.display import amount_display
 from linli.ledger.models import Account, AccountKind
 from linli.members.models import Member
-from linli.merchants.models import Merchant, StaffRole
+from linli.merchants.models import SEAT_HOLDING, Merchant, MerchantStaff, StaffRole
 from linli.merchants.selectors import staff_merchant
 
 REASONS = {
@@ -49,6 +50,35 @@ def till_for(*, user: Any, community: Community) -> tuple[Merchant, str]:
         raise Forbidden()
     job[0].community = community  # the row just read: the sale's services need it, no re-read
     return job
+
+
+def till_at(*, user: Any, slug: str) -> tuple[Merchant, str]:
+    """`till_for` for the community named by `slug`, in ONE query on the till's hot path
+    (every prepare and consume): the login's staff job with its shop, trade and community,
+    and the permission table's "sale.record" as an EXISTS. The answers are the same:
+    NotFound for an unknown community, otherwise Forbidden unless the login may sell."""
+    active = getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+    if active and slug_is_valid(slug):
+        job = (
+            MerchantStaff.objects.filter(
+                user=user,
+                community__slug=slug,
+                is_active=True,
+                merchant__status__in=SEAT_HOLDING,
+            )
+            .annotate(
+                may_sell=permission_exists(
+                    user=user, community_id=OuterRef("community_id"), action="sale.record"
+                )
+            )
+            .select_related("merchant", "merchant__industry", "community")
+            .first()
+        )
+        if job is not None and job.may_sell:
+            job.merchant.community = job.community
+            return job.merchant, job.role
+    community_get(slug=slug)  # an unknown community is NotFound, as before
+    raise Forbidden()
 
 
 def sale_for_viewer(*, user: Any, community: Community, sale_id: Any) -> tuple[Sale, str]:
@@ -94,24 +124,25 @@ class ReceiptLine:
 
 
 def _account_names(ids: set[int], viewer_member_id: int | None) -> dict[int, str]:
+    """Who each account is, in words; a shop's name comes with its account in the same
+    query (every prepare and consume answer shows the legs)."""
     names: dict[int, str] = {}
-    accounts = Account.objects.filter(id__in=ids)
-    shops = {
-        m.id: m.name
-        for m in Merchant.objects.filter(
-            id__in=[a.owner_id for a in accounts if a.owner_type == "merchant"]
-        )
-    }
-    for account in accounts:
-        if account.owner_type == "merchant":
-            names[account.id] = shops.get(account.owner_id or 0, "")
-        elif account.owner_type == "member":
-            if account.owner_id == viewer_member_id:
-                names[account.id] = str(_("your wallet"))
+    shop_name = Merchant.objects.filter(id=OuterRef("owner_id")).values("name")[:1]
+    rows = (
+        Account.objects.filter(id__in=ids)
+        .annotate(shop_name=Subquery(shop_name))
+        .values_list("id", "owner_type", "owner_id", "kind", "shop_name")
+    )
+    for account_id, owner_type, owner_id, kind, shop in rows:
+        if owner_type == "merchant":
+            names[account_id] = shop or ""
+        elif owner_type == "member":
+            if owner_id == viewer_member_id:
+                names[account_id] = str(_("your wallet"))
             else:
-                names[account.id] = str(_("a member's wallet"))
+                names[account_id] = str(_("a member's wallet"))
         else:
-            names[account.id] = str(SYSTEM_NAMES.get(account.kind, account.kind))
+            names[account_id] = str(SYSTEM_NAMES.get(kind, kind))
     return names
 
 

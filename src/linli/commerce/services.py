@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -85,27 +85,32 @@ def _merchant_account(merchant: Merchant, asset: str) -> Account:
     )
 
 
-def _referrers(member: Member, merchant: Merchant) -> tuple[Merchant | None, Member | None]:
-    """The merchant whose owner referred the member (not the selling one), and the direct
-    referrer if gold or better (members.Referral: one level, bound at registration)."""
+def _referrers(member: Member, merchant: Merchant) -> tuple[int | None, Member | None]:
+    """The id of the merchant whose owner referred the member (not the selling one), and
+    the direct referrer if gold or better (members.Referral: one level, bound at
+    registration). One query: the referring shop is a subquery of the referral."""
+    referring_shop = (
+        Merchant.objects.filter(
+            community_id=member.community_id,
+            owner_id=OuterRef("referrer__user_id"),
+            status__in=SEAT_HOLDING,
+        )
+        .exclude(id=merchant.id)
+        .order_by(*(Merchant._meta.ordering or ("pk",)))  # the shop `.first()` picked
+        .values("id")[:1]
+    )
     referral = (
         Referral.objects.filter(referee=member)
         .exclude(status__in=[ReferralStatus.VOID, ReferralStatus.REVERSED])
         .select_related("referrer")
+        .annotate(shop_id=Subquery(referring_shop))
         .first()
     )
     if referral is None:
         return None, None
     referrer = referral.referrer
-    shop = (
-        Merchant.objects.filter(
-            community_id=member.community_id, owner_id=referrer.user_id, status__in=SEAT_HOLDING
-        )
-        .exclude(id=merchant.id)
-        .first()
-    )
     gold = referrer if referrer.tier in GOLD_TIERS and referrer.closed_at is None else None
-    return shop, gold
+    return referral.shop_id, gold
 
 
 def _units_value(
@@ -134,17 +139,19 @@ def _points_left_today(member: Member, policy: PolicyVersion, now: datetime) -> 
     return max(0, cap - used)
 
 
-def _check_parties(*, merchant: Merchant, member: Member) -> None:
+def _check_parties(*, merchant: Merchant, member: Member, staff: bool | None = None) -> None:
+    """`staff`: whether the member works at the shop, when the card check read it already."""
     if merchant.status != MerchantStatus.ACTIVE:
         raise errors.MerchantCannotSell()
     if member.closed_at is not None or member.community_id != merchant.community_id:
         raise errors.MemberInactive()
-    if (
-        merchant.owner_id == member.user_id
-        or MerchantStaff.objects.filter(
+    if merchant.owner_id == member.user_id:
+        raise errors.SelfDealing()
+    if staff is None:
+        staff = MerchantStaff.objects.filter(
             merchant=merchant, user_id=member.user_id, is_active=True
         ).exists()
-    ):
+    if staff:
         raise errors.SelfDealing()
 
 
@@ -173,9 +180,11 @@ def sale_prepare(
     is written and the code is not used up."""
     now = now or timezone.now()
     amount_fen, coin_units, points = _checked_input(amount_fen, coin_units, points)
-    check = cards.card_check(community_id=merchant.community_id, code=code, pin=pin, now=now)
+    check = cards.card_check(
+        community_id=merchant.community_id, code=code, pin=pin, now=now, seller_id=merchant.id
+    )
     member = check.card.member
-    _check_parties(merchant=merchant, member=member)
+    _check_parties(merchant=merchant, member=member, staff=check.staff_of_seller)
     household.till_cover_check(member=member, now=now)  # household cards: cover ended?
     limits.check_sale(merchant=merchant, member=member, amount_fen=amount_fen, now=now)
     policy = policy_in_force(community=merchant.community, at=now)
@@ -261,39 +270,39 @@ def _plan(
     voucher_fen: int = 0,
     commission_bp: int | None = None,
 ) -> list[PlannedLeg]:
-    chart = chart_ensure(community=merchant.community)
-    shop, gold = _referrers(member, merchant)
+    shop_id, gold = _referrers(member, merchant)
     rates = Rates(
         commission_bp=policy.commission_min_bp if commission_bp is None else commission_bp,
         fund_bp=policy.community_fund_sale_bp,
-        rebate_bp=policy.cross_referral_rebate_bp if shop is not None else 0,
+        rebate_bp=policy.cross_referral_rebate_bp if shop_id is not None else 0,
         reward_bp=policy.spend_reward_bp,
         gold_bp=policy.gold_team_spend_bp if gold is not None else 0,
     )
+    # (asset, units, the system account paying it, or None for the member's wallet)
     paying = [
-        (asset, units, source, reason)
-        for asset, units, source, reason in (
-            ("CNY", cash_fen, chart[(AccountKind.CASH_IN, "CNY")].id, "payment"),
+        (asset, units, system_kind, reason)
+        for asset, units, system_kind, reason in (
+            ("CNY", cash_fen, AccountKind.CASH_IN, "payment"),
             ("TIME", coin_units, None, "payment"),
             ("PTS", points, None, "payment"),
-            ("CNY", coupon_fen, chart[(AccountKind.COUPON_COST, "CNY")].id, "payment"),
+            ("CNY", coupon_fen, AccountKind.COUPON_COST, "payment"),  # cross-store
             # receipts: paid to the shop by Meituan/Douyin outside Linli, posted like cash
-            ("CNY", voucher_fen, chart[(AccountKind.CASH_IN, "CNY")].id, vouchers.VOUCHER_REASON),
+            ("CNY", voucher_fen, AccountKind.CASH_IN, vouchers.VOUCHER_REASON),
         )
         if units > 0
     ]
-    rebate_shop = shop if shop is not None and rates.rebate_bp else None
+    rebate_shop_id = shop_id if shop_id is not None and rates.rebate_bp else None
     gold_member = gold if gold is not None and rates.gold_bp else None
     reward_asset = policy.spend_reward_asset
-    accounts = _sale_accounts(
+    chart, accounts = _sale_accounts(
         merchant.community,
-        members=[(member, asset) for asset, _units, source, _why in paying if source is None]
+        members=[(member, asset) for asset, _units, kind, _why in paying if kind is None]
         + [(m, reward_asset) for m in (member, gold_member) if m is not None],
         merchants=[
-            (m, asset)
-            for m in (merchant, rebate_shop)
-            if m is not None
-            for asset, _units, _source, _why in paying
+            (merchant_id, asset)
+            for merchant_id in (merchant.id, rebate_shop_id)
+            if merchant_id is not None
+            for asset, _units, _kind, _why in paying
         ],
     )
     parts = [
@@ -301,17 +310,21 @@ def _plan(
             asset=asset,
             units=units,
             source_account_id=(
-                source if source is not None else accounts[_wallet_key(member, asset)].id
+                chart[(kind, asset)].id
+                if kind is not None
+                else accounts[_wallet_key(member, asset)].id
             ),
-            merchant_account_id=accounts[_shop_key(merchant, asset)].id,
+            merchant_account_id=accounts[_shop_key(merchant.id, asset)].id,
             platform_account_id=chart[(AccountKind.PLATFORM_REVENUE, asset)].id,
             fund_account_id=chart[(AccountKind.COMMUNITY_FUND, asset)].id,
             rebate_account_id=(
-                accounts[_shop_key(rebate_shop, asset)].id if rebate_shop is not None else None
+                accounts[_shop_key(rebate_shop_id, asset)].id
+                if rebate_shop_id is not None
+                else None
             ),
             reason=reason,
         )
-        for asset, units, source, reason in paying
+        for asset, units, kind, reason in paying
     ]
     reward = Reward(
         asset=reward_asset,
@@ -331,27 +344,33 @@ def _wallet_key(member: Member, asset: str) -> _AccountKey:
     return (AccountKind.MEMBER_WALLET, asset, "member", member.id)
 
 
-def _shop_key(merchant: Merchant, asset: str) -> _AccountKey:
-    return (AccountKind.MERCHANT, asset, "merchant", merchant.id)
+def _shop_key(merchant_id: int, asset: str) -> _AccountKey:
+    return (AccountKind.MERCHANT, asset, "merchant", merchant_id)
 
 
 def _sale_accounts(
     community: Community,
     *,
     members: list[tuple[Member, str]],
-    merchants: list[tuple[Merchant, str]],
-) -> dict[tuple[str, str, str, int | None], Account]:
-    """Every owned account a sale touches in one SELECT (a sale is planned twice, at
-    prepare and at consume); only an account never used before goes through
-    `account_open`, which creates it."""
+    merchants: list[tuple[int, str]],
+) -> tuple[dict[tuple[str, str], Account], dict[tuple[str, str, str, int | None], Account]]:
+    """The chart and every owned account a sale touches in ONE SELECT (a sale is planned
+    twice, at prepare and at consume); a chart account missing goes through
+    `chart_ensure` and an owned account never used before through `account_open`, which
+    create them."""
     wanted = [_wallet_key(m, a) for m, a in members] + [_shop_key(m, a) for m, a in merchants]
-    found = {
-        (a.kind, a.asset_id, a.owner_type, a.owner_id): a
-        for a in Account.objects.filter(
-            community=community,
-            kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MERCHANT],
-            owner_id__in={key[3] for key in wanted},
+    read = list(
+        Account.objects.filter(community=community).filter(
+            Q(owner_id__isnull=True)
+            | Q(
+                kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MERCHANT],
+                owner_id__in={key[3] for key in wanted},
+            )
         )
+    )
+    chart = chart_ensure(community=community, read=read)
+    found: dict[tuple[str, str, str, int | None], Account] = {
+        (a.kind, a.asset_id, a.owner_type, a.owner_id): a for a in read if a.owner_id
     }
     for key in wanted:
         if key not in found:
@@ -363,7 +382,7 @@ def _sale_accounts(
                 owner_type=owner_type,
                 owner_id=owner_id,
             )
-    return found
+    return chart, found
 
 
 def sale_consume(

@@ -10,6 +10,8 @@ place and is tested as a table (tests/communities/test_permissions.py).
 
 from typing import Any
 
+from django.db.models import Exists
+
 from linli.communities.models import Community, CommunityRole, Role
 from linli.errors import Forbidden
 
@@ -117,6 +119,18 @@ def has_permission(*, user: Any, community: Community, action: str) -> bool:
     if allowed is None:
         raise UnknownAction(action)
     return not allowed.isdisjoint(roles_of(user=user, community=community))
+
+
+def permission_exists(*, user: Any, community_id: Any, action: str) -> Exists:
+    """`has_permission` as an SQL expression (community_id may be an `OuterRef`), so a hot
+    path can check the table inside the query that reads what it needs anyway. The caller
+    still refuses anonymous and inactive users, as `roles_of` does."""
+    allowed = PERMISSIONS.get(action)
+    if allowed is None:
+        raise UnknownAction(action)
+    return Exists(
+        CommunityRole.objects.filter(user=user, community_id=community_id, role__in=allowed)
+    )
 
 
 def require_permission(*, user: Any, community: Community, action: str) -> None:

@@ -18,9 +18,14 @@ PAGE_LIMIT_MAX = 100
 _SLUG_SHAPE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
+def slug_is_valid(slug: Any) -> bool:
+    """Can `slug` name a community at all (checked before it reaches a query)?"""
+    return isinstance(slug, str) and _SLUG_SHAPE.fullmatch(slug) is not None
+
+
 def community_get(*, slug: str) -> Community:
     """A community by its slug, for public pages and endpoints (communities are public)."""
-    if not isinstance(slug, str) or not _SLUG_SHAPE.fullmatch(slug):
+    if not slug_is_valid(slug):
         raise NotFound()
     community = Community.objects.filter(slug=slug).first()
     if community is None:
