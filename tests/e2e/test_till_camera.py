@@ -6,6 +6,7 @@ typing and the barcode gun keep working. Also the receipt's PDF link. zh-hans (é
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from linli.commerce.models import Sale
 from tests.commerce.conftest import CASHIER_PASSWORD, build_shop, code_of
@@ -91,8 +92,8 @@ def test_with_the_api_the_camera_fills_the_code(
     code = code_of(shop.buyer)
     page.evaluate("code => { window.__scannedCode = code; }", code)
     button.click()
-    page.wait_for_function("document.getElementById('code').value.length > 0")
-    assert page.locator("#code").input_value() == code
+    # A locator assertion waits without eval (the page's CSP forbids 'unsafe-eval').
+    expect(page.locator("#code")).to_have_value(code)
     assert page.evaluate("document.activeElement.id") == "amount"
     assert page.locator("#scan-video").is_hidden()  # the camera is off again
     page.locator("#amount").fill("20")
