@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from linli.commerce import points, services
+from linli.commerce import accounts, points, services
 from linli.ledger.services import hold_create
 from tests.commerce.conftest import code_of, fund
 from tests.factories import make_community, make_member
@@ -52,11 +52,11 @@ def test_balance_and_history_from_the_ledger_after_a_sale(shop_b):
 
 def test_held_points_show_as_held_not_spendable(shop_b):
     fund(shop_b.buyer, "PTS", 300)
-    wallet = services._member_wallet(shop_b.buyer, "PTS")
+    wallet = accounts.member_wallet(shop_b.buyer, "PTS")
     hold_create(
         community=shop_b.community,
         debit_account_id=wallet.id,
-        credit_account_id=services._merchant_account(shop_b.merchant, "PTS").id,
+        credit_account_id=accounts.merchant_account(shop_b.merchant, "PTS").id,
         amount=120,
         expires_at=None,
         code="group_buy_pledge",

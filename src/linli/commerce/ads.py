@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from linli.commerce import groupbuy_errors as errors
+from linli.commerce.accounts import merchant_account
 from linli.commerce.models import AdBooking, AdBookingStatus, AdSlot
 from linli.communities.audit import audit_record, snapshot
 from linli.communities.models import Community
@@ -30,7 +31,7 @@ from linli.errors import Forbidden, NotFound
 from linli.ledger import errors as ledger_errors
 from linli.ledger.models import AccountKind
 from linli.ledger.selectors import account_balances
-from linli.ledger.services import Leg, account_open, chart_ensure, journal_post, journal_reverse
+from linli.ledger.services import Leg, chart_ensure, journal_post, journal_reverse
 from linli.merchants.models import Merchant, MerchantStatus, StaffRole
 from linli.merchants.selectors import staff_merchant
 
@@ -92,16 +93,6 @@ def _owner_merchant(actor: Any, community: Community) -> Merchant:
     return job[0]
 
 
-def _merchant_cny(merchant: Merchant) -> Any:
-    return account_open(
-        community=merchant.community,
-        kind=AccountKind.MERCHANT,
-        asset="CNY",
-        owner_type="merchant",
-        owner_id=merchant.id,
-    )
-
-
 def ad_book(*, actor: Any, slot: AdSlot, month: Any, now: datetime | None = None) -> AdBooking:
     """The owner books `slot` for the month starting `month` and pays at once."""
     now = now or timezone.now()
@@ -117,7 +108,7 @@ def ad_book(*, actor: Any, slot: AdSlot, month: Any, now: datetime | None = None
     if not 0 <= months_between(this_month, month) <= MAX_MONTHS_AHEAD:
         raise errors.AdMonthInvalid(max=MAX_MONTHS_AHEAD)
     _price_in_policy(community, slot.price_fen, now)
-    account = _merchant_cny(merchant)
+    account = merchant_account(merchant)
     available = account_balances(account=account).available
     if available < slot.price_fen:
         raise errors.AdFundsShort(available=_yuan(available), price=_yuan(slot.price_fen))

@@ -22,6 +22,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from linli.commerce import coupon_errors as errors
+from linli.commerce.accounts import merchant_account
 from linli.commerce.coupon_models import (
     BP_MAX,
     DISCOUNT_FLOOR_BP,
@@ -44,7 +45,6 @@ from linli.ledger.models import AccountKind
 from linli.ledger.selectors import account_balances
 from linli.ledger.services import (
     Leg,
-    account_open,
     chart_ensure,
     hold_create,
     hold_post,
@@ -69,16 +69,6 @@ def _int(value: Any, low: int, high: int, reason: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise errors.CouponInvalid(reason=reason)
     return value
-
-
-def _merchant_account(merchant: Merchant) -> Any:
-    return account_open(
-        community=merchant.community,
-        kind=AccountKind.MERCHANT,
-        asset="CNY",
-        owner_type="merchant",
-        owner_id=merchant.id,
-    )
 
 
 # --- price records and honest "was" prices ---------------------------------------------------
@@ -435,7 +425,7 @@ def _fund_cross_store(*, sale: Sale, use: CouponUse, row: SaleCoupon, clerk: Any
     community = sale.community
     chart = chart_ensure(community=community)
     cost = chart[(AccountKind.COUPON_COST, "CNY")].id
-    redeemer = _merchant_account(campaign.redeemer).id
+    redeemer = merchant_account(campaign.redeemer).id
     issuer_share, through_redeemer = use.shares["issuer"], use.shares["redeemer"]
     legs: list[Leg] = []
     if claim.hold_id is not None:
@@ -460,7 +450,7 @@ def _fund_cross_store(*, sale: Sale, use: CouponUse, row: SaleCoupon, clerk: Any
             )
         through_redeemer += issuer_share
     elif issuer_share:
-        legs.append(Leg(_merchant_account(campaign.issuer).id, cost, issuer_share))
+        legs.append(Leg(merchant_account(campaign.issuer).id, cost, issuer_share))
     if use.shares["platform"]:
         legs.append(Leg(chart[(AccountKind.SUBSIDY, "CNY")].id, cost, use.shares["platform"]))
     if through_redeemer:
@@ -521,7 +511,7 @@ def _unfund_cross_store(*, sale: Sale, row: SaleCoupon, actor: Any, now: datetim
             actor=actor,
             policy=sale.policy,
         )
-    issuer, redeemer = _merchant_account(campaign.issuer), _merchant_account(campaign.redeemer)
+    issuer, redeemer = merchant_account(campaign.issuer), merchant_account(campaign.redeemer)
     posted_share = 0
     if row.hold_journal_id is not None:
         posted_share = split_basis_points(
@@ -579,7 +569,7 @@ def _reserve(*, claim: CouponClaim, actor: Any, key: str) -> Any:
         {"platform": campaign.platform_bp, "issuer": campaign.issuer_bp},
         rest="redeemer",
     )["issuer"]
-    issuer = _merchant_account(campaign.issuer)
+    issuer = merchant_account(campaign.issuer)
     if share == 0 or account_balances(account=issuer).available < share:
         return None
     try:
@@ -587,7 +577,7 @@ def _reserve(*, claim: CouponClaim, actor: Any, key: str) -> Any:
             posted = hold_create(
                 community=campaign.community,
                 debit_account_id=issuer.id,
-                credit_account_id=_merchant_account(campaign.redeemer).id,
+                credit_account_id=merchant_account(campaign.redeemer).id,
                 amount=share,
                 expires_at=claim.valid_until,
                 code="cross_coupon_reserve",

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
+from linli.commerce.accounts import member_wallet, merchant_account
 from linli.commerce.ads import MAX_MONTHS_AHEAD, month_add, month_start
 from linli.commerce.groupbuys import tier_price
 from linli.commerce.models import (
@@ -23,9 +24,7 @@ from linli.communities.models import Community
 from linli.communities.permissions import has_permission
 from linli.errors import Forbidden, NotFound
 from linli.ledger.display import amount_display
-from linli.ledger.models import AccountKind
 from linli.ledger.selectors import account_balances
-from linli.ledger.services import account_open
 from linli.members.models import Member
 from linli.merchants.models import Merchant
 from linli.merchants.selectors import staff_merchant
@@ -140,25 +139,11 @@ def group_buys_managed(*, user: Any, community: Community) -> list[GroupBuyView]
 
 
 def wallet_available_fen(*, member: Member) -> int:
-    wallet = account_open(
-        community=member.community,
-        kind=AccountKind.MEMBER_WALLET,
-        asset="CNY",
-        owner_type="member",
-        owner_id=member.id,
-    )
-    return account_balances(account=wallet).available
+    return account_balances(account=member_wallet(member)).available
 
 
 def merchant_available_fen(*, merchant: Merchant) -> int:
-    account = account_open(
-        community=merchant.community,
-        kind=AccountKind.MERCHANT,
-        asset="CNY",
-        owner_type="merchant",
-        owner_id=merchant.id,
-    )
-    return account_balances(account=account).available
+    return account_balances(account=merchant_account(merchant)).available
 
 
 # --- the ad booking calendar -----------------------------------------------------------------

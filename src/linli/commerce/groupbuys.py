@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from linli.commerce import groupbuy_errors as errors
+from linli.commerce.accounts import member_wallet, merchant_account
 from linli.commerce.models import GroupBuy, GroupBuyStatus, Pledge, PledgeStatus
 from linli.communities.audit import audit_record, snapshot
 from linli.communities.models import Community, PolicyVersion
@@ -42,11 +43,10 @@ from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger import errors as ledger_errors
 from linli.ledger.allocation import split_basis_points
-from linli.ledger.models import Account, AccountKind, Transfer
+from linli.ledger.models import AccountKind, Transfer
 from linli.ledger.selectors import account_balances
 from linli.ledger.services import (
     Leg,
-    account_open,
     chart_ensure,
     hold_create,
     hold_post,
@@ -71,26 +71,6 @@ logger = logging.getLogger(__name__)
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _cny_wallet(member: Member) -> Account:
-    return account_open(
-        community=member.community,
-        kind=AccountKind.MEMBER_WALLET,
-        asset="CNY",
-        owner_type="member",
-        owner_id=member.id,
-    )
-
-
-def _merchant_cny(merchant: Merchant) -> Account:
-    return account_open(
-        community=merchant.community,
-        kind=AccountKind.MERCHANT,
-        asset="CNY",
-        owner_type="merchant",
-        owner_id=merchant.id,
-    )
 
 
 # --- rules as pure functions -------------------------------------------------------------
@@ -246,7 +226,7 @@ def group_buy_pledge(
     require_permission(user=member.user, community=community, action="groupbuy.pledge")
     if not _is_int(units) or not 1 <= units <= MAX_UNITS_PER_PLEDGE:
         raise errors.PledgeInvalid(max=MAX_UNITS_PER_PLEDGE)
-    wallet, shop = _cny_wallet(member), _merchant_cny(group_buy.merchant)
+    wallet, shop = member_wallet(member), merchant_account(group_buy.merchant)
     policy = policy_in_force(community=community, at=now)
     try:
         with transaction.atomic():
@@ -426,7 +406,7 @@ def _settle(group_buy: GroupBuy, pledges: list[Pledge], policy: PolicyVersion, a
             code="group_buy_margin",
             legs=[
                 Leg(
-                    _merchant_cny(group_buy.merchant).id,
+                    merchant_account(group_buy.merchant).id,
                     chart[(AccountKind.PLATFORM_REVENUE, "CNY")].id,
                     margin,
                 )

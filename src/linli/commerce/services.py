@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.commerce import cards, coupons, errors, household, limits, member_prices, vouchers
+from linli.commerce.accounts import member_wallet, merchant_account
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
     FlashOrder,
@@ -63,26 +64,6 @@ class Preview:
 
 def masked_name(name: str) -> str:
     return (name[:1] + "**") if name else "**"
-
-
-def _member_wallet(member: Member, asset: str) -> Account:
-    return account_open(
-        community=member.community,
-        kind=AccountKind.MEMBER_WALLET,
-        asset=asset,
-        owner_type="member",
-        owner_id=member.id,
-    )
-
-
-def _merchant_account(merchant: Merchant, asset: str) -> Account:
-    return account_open(
-        community=merchant.community,
-        kind=AccountKind.MERCHANT,
-        asset=asset,
-        owner_type="merchant",
-        owner_id=merchant.id,
-    )
 
 
 def _referrers(member: Member, merchant: Merchant) -> tuple[int | None, Member | None]:
@@ -658,8 +639,8 @@ def flash_sale_buy(*, flash_sale: FlashSale, member: Member) -> FlashOrder:
     community: Community = flash_sale.community
     if FlashOrder.objects.filter(flash_sale=flash_sale, member=member).exists():
         raise errors.AlreadyBought()
-    wallet = _member_wallet(member, "PTS")
-    shop = _merchant_account(flash_sale.merchant, "PTS")
+    wallet = member_wallet(member, "PTS")
+    shop = merchant_account(flash_sale.merchant, "PTS")
     try:
         with transaction.atomic():
             taken = FlashSale.objects.filter(id=flash_sale.id, sold__lt=F("stock")).update(

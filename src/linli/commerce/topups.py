@@ -15,13 +15,14 @@ from typing import Any
 from django.db import transaction
 
 from linli.commerce import groupbuy_errors as errors
+from linli.commerce.accounts import member_wallet
 from linli.communities.audit import audit_record
 from linli.communities.models import Community
 from linli.communities.permissions import require_permission
 from linli.communities.selectors import policy_in_force
 from linli.errors import NotFound
 from linli.ledger.models import AccountKind
-from linli.ledger.services import Leg, Posted, account_open, chart_ensure, journal_post
+from linli.ledger.services import Leg, Posted, chart_ensure, journal_post
 from linli.members.models import Member
 
 BACKEND = "operator-confirmed cash"
@@ -45,13 +46,7 @@ def wallet_cash_top_up(
     if member is None:
         raise NotFound()
     chart = chart_ensure(community=community)
-    wallet = account_open(
-        community=community,
-        kind=AccountKind.MEMBER_WALLET,
-        asset="CNY",
-        owner_type="member",
-        owner_id=member.id,
-    )
+    wallet = member_wallet(member)
     with transaction.atomic():
         posted = journal_post(
             community=community,
