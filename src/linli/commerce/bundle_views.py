@@ -17,11 +17,12 @@ from linli.commerce import bundles, member_prices, points
 from linli.commerce.bundle_models import BundlePiece
 from linli.commerce.price_api import discount_out, owner_shop
 from linli.commerce.services import masked_name
-from linli.commerce.views import _community_or_404, _fen, _message
+from linli.commerce.views import _fen
 from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
 from linli.members.selectors import member_for_user
+from linli.web.pages import community_or_404, error_message
 
 ASSET_NAMES: dict[str, Any] = {
     "CNY": _("yuan (wallet)"),
@@ -68,7 +69,7 @@ def _order_row(order: Any) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def shelf(request: HttpRequest, slug: str) -> HttpResponse:
     """Members: bundles on sale (buy with one tap) and their bought pieces with codes."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         member = selectors.buyer_for(user=request.user, community=community)
     except Forbidden:
@@ -88,9 +89,9 @@ def shelf(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("commerce:bundles", slug=community.slug)
         except NotFound:
-            context["error"] = _message(bundles.BundleNotOnSale())
+            context["error"] = error_message(bundles.BundleNotOnSale())
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     context["shelf"] = [_shelf_row(b) for b in selectors.bundles_on_sale(community=community)]
     context["orders"] = [_order_row(o) for o in selectors.orders_of(member=member)]
     context["request_no"] = secrets.token_hex(8)
@@ -119,7 +120,7 @@ def _items_from(post: Any) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """Operators compose bundles from several merchants and withdraw them."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         selectors.require_manager(user=request.user, community=community)
     except Forbidden:
@@ -150,7 +151,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     context["bundles"] = [_shelf_row(b) for b in selectors.bundles_all(community=community)]
     context["merchants"] = selectors.active_merchants(community=community)
     context["rows"] = [
@@ -180,7 +181,7 @@ def _piece_view(piece: BundlePiece) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def redeem(request: HttpRequest, slug: str) -> HttpResponse:
     """The merchant's till: type or scan the piece code, check, redeem."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         merchant = selectors.redeemer_for(user=request.user, community=community)
     except Forbidden:
@@ -196,7 +197,7 @@ def redeem(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 context["check"] = _piece_view(bundles.piece_for_till(merchant=merchant, code=code))
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     return render(request, "commerce/bundle_redeem.html", context)
 
 
@@ -215,7 +216,7 @@ def _basis_points(percent: str) -> int | None:
 @require_http_methods(["GET", "POST"])
 def member_price(request: HttpRequest, slug: str) -> HttpResponse:
     """The shop owner sets the member discount, inside the policy's range."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         merchant = owner_shop(user=request.user, community=community)
     except Forbidden:
@@ -230,7 +231,7 @@ def member_price(request: HttpRequest, slug: str) -> HttpResponse:
             )
             context["saved"] = True
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     now = discount_out(merchant)
     context["current"] = f"{now['discount_bp'] / 100:g}" if now["discount_bp"] is not None else ""
     context["low"] = f"{now['min_bp'] / 100:g}"
@@ -242,7 +243,7 @@ def member_price(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def points_page(request: HttpRequest, slug: str) -> HttpResponse:
     """积分: the rules of the policy in force, the member's balance and ledger history."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     member = member_for_user(user=request.user)
     if member is None or member.community_id != community.id:
         raise Http404

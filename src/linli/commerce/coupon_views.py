@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from linli.commerce import coupon_selectors as selectors
@@ -17,22 +16,12 @@ from linli.commerce.coupon_errors import CampaignInvalid, CouponInvalid
 from linli.commerce.coupon_models import Coupon, CouponKind
 from linli.communities.models import Community
 from linli.communities.permissions import has_permission
-from linli.communities.selectors import community_get, policy_in_force
+from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError, NotFound
 from linli.ledger.display import amount_display
 from linli.members.selectors import member_for_user
 from linli.merchants.models import Merchant, MerchantStatus
-
-
-def _community_or_404(slug: str) -> Community:
-    try:
-        return community_get(slug=slug)
-    except DomainError:
-        raise Http404 from None
-
-
-def _message(error: DomainError) -> str:
-    return error.render(get_language() or "zh-hans")
+from linli.web.pages import community_or_404, error_message
 
 
 def _yuan(fen: int) -> str:
@@ -42,7 +31,7 @@ def _yuan(fen: int) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_coupons(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     member = member_for_user(user=request.user)
     if member is None or member.community_id != community.id or member.closed_at is not None:
         raise Http404
@@ -58,7 +47,7 @@ def member_coupons(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("commerce:coupons", slug=community.slug)
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     counts = selectors.claims_count(member=member)
     context["offers"] = [
         {
@@ -119,7 +108,7 @@ def _percent_bp(text: str) -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaigns(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     if not has_permission(user=request.user, community=community, action="campaign.manage"):
         raise Http404
     context: dict[str, Any] = {"community": community, "form": request.POST}
@@ -129,7 +118,7 @@ def campaigns(request: HttpRequest, slug: str) -> HttpResponse:
             if done:
                 return redirect("commerce:campaigns", slug=community.slug)
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     policy = policy_in_force(community=community)
     context["policy"] = {
         "on": policy.cross_store_coupon_value_fen > 0,
@@ -235,7 +224,7 @@ def _coupon_fen(text: str) -> int:
 @require_http_methods(["GET", "POST"])
 def shop_coupons(request: HttpRequest, slug: str) -> HttpResponse:
     """The shop owner's coupons: publish one, record today's price of an item."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         merchant = selectors.coupon_manager(user=request.user, community=community)
     except DomainError:
@@ -253,7 +242,7 @@ def shop_coupons(request: HttpRequest, slug: str) -> HttpResponse:
                 coupons.coupon_create(merchant=merchant, terms=_coupon_terms(request.POST))
             return redirect("commerce:shop_coupons", slug=community.slug)
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     context["kinds"] = CouponKind.choices
     context["rows"] = [
         {"coupon": c, "summary": selectors.coupon_summary(c), "left": c.stock - c.claimed}

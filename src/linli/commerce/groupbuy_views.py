@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from linli.commerce import ads, groupbuys, topups
@@ -20,25 +20,15 @@ from linli.commerce import groupbuy_errors as errors
 from linli.commerce import groupbuy_selectors as selectors
 from linli.communities.models import Community
 from linli.communities.permissions import has_permission
-from linli.communities.selectors import community_get, policy_in_force
+from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.members.models import Member
 from linli.members.selectors import member_for_user
 from linli.merchants.models import Merchant
 from linli.merchants.selectors import staff_merchant
+from linli.web.pages import community_or_404, error_message
 
 TIER_ROWS = 3
-
-
-def _community_or_404(slug: str) -> Community:
-    try:
-        return community_get(slug=slug)
-    except DomainError:
-        raise Http404 from None
-
-
-def _message(error: DomainError) -> str:
-    return error.render(get_language() or "zh-hans")
 
 
 def _member_or_404(request: HttpRequest, community: Community) -> Member:
@@ -71,7 +61,7 @@ def _fen(text: str, error: DomainError) -> int:
 
 @login_required
 def group_buy_list(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     member = _member_or_404(request, community)
     context = {
         "community": community,
@@ -84,7 +74,7 @@ def group_buy_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_buy_detail(request: HttpRequest, slug: str, group_buy_id: int) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     member = _member_or_404(request, community)
     try:
         gb = selectors.group_buy_get(community=community, group_buy_id=group_buy_id)
@@ -108,7 +98,7 @@ def group_buy_detail(request: HttpRequest, slug: str, group_buy_id: int) -> Http
                 messages.success(request, gettext("Pledged. The money is held until the deadline."))
             return redirect("commerce:group_buy", slug=community.slug, group_buy_id=gb.id)
         except DomainError as exc:
-            error = _message(exc)
+            error = error_message(exc)
     context = {
         "community": community,
         "view": selectors.group_buy_view(group_buy=gb, member=member),
@@ -224,7 +214,7 @@ def _desk_post(request: HttpRequest, community: Community, roles: dict[str, Any]
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_buy_desk(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     roles = _desk_roles(request.user, community)
     error = ""
     if request.method == "POST":
@@ -234,7 +224,7 @@ def group_buy_desk(request: HttpRequest, slug: str) -> HttpResponse:
         except Forbidden:
             raise PermissionDenied from None
         except DomainError as exc:
-            error = _message(exc)
+            error = error_message(exc)
     policy = policy_in_force(community=community)
     context = {
         **roles,
@@ -298,7 +288,7 @@ def _ads_post(request: HttpRequest, community: Community) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ad_slots(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         merchant = selectors.ad_viewer_merchant(user=request.user, community=community)
     except Forbidden:
@@ -311,7 +301,7 @@ def ad_slots(request: HttpRequest, slug: str) -> HttpResponse:
         except Forbidden:
             raise PermissionDenied from None
         except DomainError as exc:
-            error = _message(exc)
+            error = error_message(exc)
     policy = policy_in_force(community=community)
     context = {
         "community": community,

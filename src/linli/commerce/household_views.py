@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from linli.commerce import household
 from linli.commerce.household_selectors import household_page
-from linli.commerce.views import _community_or_404, _message
 from linli.communities.permissions import has_permission
 from linli.errors import DomainError
 from linli.members.selectors import member_for_user
 from linli.members.services import household as covers
+from linli.web.pages import community_or_404, error_message
 
 
 def _int(value: str | None) -> int:
@@ -43,7 +43,7 @@ def _act(request: HttpRequest, member: Any) -> dict[str, Any] | None:
 
 @login_required
 def household_view(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     member = member_for_user(user=request.user)
     if (
         member is None
@@ -60,6 +60,6 @@ def household_view(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("commerce:household", slug=community.slug)
             context["issued"] = issued
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     context["page"] = household_page(member=member, today=timezone.localdate())
     return render(request, "commerce/household.html", context)

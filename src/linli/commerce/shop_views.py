@@ -15,18 +15,11 @@ from linli.commerce import limits, reports
 from linli.commerce.models import SaleSource, SaleStatus
 from linli.commerce.reports_api import settlement_csv_response
 from linli.communities.models import Community
-from linli.communities.selectors import community_get
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
 from linli.members.selectors import member_for_user
 from linli.merchants.models import StaffRole
-
-
-def _community_or_404(slug: str) -> Community:
-    try:
-        return community_get(slug=slug)
-    except DomainError:
-        raise Http404 from None
+from linli.web.pages import community_or_404
 
 
 def _reader(request: HttpRequest, community: Community, action: str) -> tuple[Any, str]:
@@ -50,7 +43,7 @@ def _range(request: HttpRequest) -> tuple[Any, Any, str]:
 
 @login_required
 def sales(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     merchant, role = _reader(request, community, "sale.view_shop")
     error = ""
     try:
@@ -101,7 +94,7 @@ def sales(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def settlement(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     merchant, _role = _reader(request, community, "sale.settlement")
     date_from, date_to, error = _range(request)
     days = reports.settlement(merchant=merchant, date_from=date_from, date_to=date_to)
@@ -168,7 +161,7 @@ _FLOW_KEYS = (
 
 @login_required
 def log(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     merchant, _role = _reader(request, community, "sale.log")
     date_from, date_to, error = _range(request)
     page = reports.consume_log(
@@ -191,7 +184,7 @@ def log(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def anomalies(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         show_member_id = reports.anomalies_reader(user=request.user, community=community)
     except Forbidden:
@@ -211,7 +204,7 @@ def anomalies(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def card_confirmation(request: HttpRequest, slug: str, confirmation_id: int) -> HttpResponse:
     """The member's approve/decline buttons on the card page."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     member = member_for_user(user=request.user)
     if member is None or member.community_id != community.id:
         raise Http404

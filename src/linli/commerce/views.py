@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from linli.commerce import (
@@ -28,21 +28,10 @@ from linli.commerce import (
 from linli.commerce import receipt_pdf as pdf
 from linli.commerce.models import SaleSource, VoucherPlatform
 from linli.communities.models import Community
-from linli.communities.selectors import community_get
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
 from linli.members.selectors import member_for_user
-
-
-def _community_or_404(slug: str) -> Community:
-    try:
-        return community_get(slug=slug)
-    except DomainError:
-        raise Http404 from None
-
-
-def _message(error: DomainError) -> str:
-    return error.render(get_language() or "zh-hans")
+from linli.web.pages import community_or_404, error_message
 
 
 def _fen(text: str) -> int:
@@ -125,7 +114,7 @@ def _voucher_preview(preview: services.Preview) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def till(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         merchant, _role = selectors.till_for(user=request.user, community=community)
     except Forbidden:
@@ -174,13 +163,13 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
             }
             context["request_no"] = secrets.token_hex(8)
         except DomainError as error:
-            context["error"] = _message(error)
+            context["error"] = error_message(error)
     return render(request, "commerce/till.html", context)
 
 
 @login_required
 def card(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     member = member_for_user(user=request.user)
     if member is None or member.community_id != community.id:
         raise Http404
@@ -212,7 +201,7 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
 def _sale_for_viewer(request: HttpRequest, slug: str, sale_id: int) -> tuple[Any, str, Community]:
     """The one permission of the receipt page, its 58 mm layout and its PDF
     (`selectors.sale_for_viewer`): the member, the shop's staff, oversight; else 404."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         sale, viewer = selectors.sale_for_viewer(
             user=request.user, community=community, sale_id=sale_id

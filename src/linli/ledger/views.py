@@ -12,9 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from linli.communities.models import Community
-from linli.communities.selectors import community_get
-from linli.errors import DomainError
 from linli.ledger import access
 from linli.ledger.display import amount_display
 from linli.ledger.evidence import evidence_bundle
@@ -22,6 +19,7 @@ from linli.ledger.models import Account, AccountKind, Checkpoint
 from linli.ledger.selectors import account_balances, account_statement
 from linli.ledger.services.checkpoints import community_verifier_key
 from linli.members.selectors import member_for_user
+from linli.web.pages import community_or_404
 
 CHECKPOINTS_PER_PAGE = 20
 STATEMENT_PAGE_SIZE = 20
@@ -32,15 +30,8 @@ def _asset_label(asset: str) -> str:
     return labels.get(asset, asset)
 
 
-def _community_or_404(slug: str) -> Community:
-    try:
-        return community_get(slug=slug)
-    except DomainError:
-        raise Http404 from None
-
-
 def public_ledger(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     checkpoints = Checkpoint.objects.filter(community=community).order_by("-tree_size")
     page = Paginator(checkpoints, CHECKPOINTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -52,7 +43,7 @@ def public_ledger(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def checkpoint_note(request: HttpRequest, slug: str, tree_size: int) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     checkpoint = Checkpoint.objects.filter(community=community, tree_size=tree_size).first()
     if checkpoint is None:
         raise Http404

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.communities.audit import audit_ip
-from linli.communities.models import AuditEntry, Building, Community
+from linli.communities.models import AuditEntry, Building
 from linli.communities.permissions import has_permission
-from linli.communities.selectors import community_get, policy_in_force
+from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError
 from linli.members import pii
 from linli.members import services as svc
@@ -50,16 +50,10 @@ from linli.members.selectors import (
 )
 from linli.members.services.fees import charter_current, full_refund_until, refund_amount
 from linli.members.sms import CONSOLE_NOTE, sms_sender
+from linli.web.pages import community_or_404
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 CONSOLE_ROWS = 10
-
-
-def _community_or_404(slug: str) -> Community:
-    try:
-        return community_get(slug=slug)
-    except DomainError:
-        raise Http404 from None
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -71,7 +65,7 @@ def _yuan(fen: int) -> str:
 
 
 def join(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     buildings = Building.objects.filter(community=community).select_related("neighbourhood")
     form = {k: request.POST.get(k, "") for k in ("phone", "display_name", "unit_label")}
     form["referral_code"] = request.POST.get("referral_code", request.GET.get("ref", ""))
@@ -123,7 +117,7 @@ def _int(value: str | None) -> int:
 def charter(request: HttpRequest, slug: str) -> HttpResponse:
     """The member charter: current version (or `?version=N`), every earlier version, and,
     for a signed-in member of this community, which version they accepted and when."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     try:
         current = charter_current(community=community)
         shown = (
@@ -161,7 +155,7 @@ def charter(request: HttpRequest, slug: str) -> HttpResponse:
 def founding(request: HttpRequest, slug: str) -> HttpResponse:
     """Founding / co-creation members (A§5, B§2.2): places left, who qualifies, how to
     apply; operators grant a place here with a reason."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     can_grant = has_permission(
         user=request.user, community=community, action="member.founding_grant"
     )
@@ -390,7 +384,7 @@ def notice(request: HttpRequest, notice_id: int) -> HttpResponse:
 @login_required
 def desk(request: HttpRequest, slug: str) -> HttpResponse:
     """The operators' fee desk: confirm counter payments, refunds, member search (masked)."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     user = request.user
     if not has_permission(user=user, community=community, action="member.view_all"):
         raise Http404

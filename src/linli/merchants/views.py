@@ -9,14 +9,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from linli.communities.models import Community
-from linli.communities.selectors import community_get, policy_in_force
+from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError
 from linli.ledger.display import amount_display
 from linli.merchants import access, selectors
@@ -42,13 +41,7 @@ from linli.merchants.services import (
 )
 from linli.merchants.trust import complaint_answer
 from linli.merchants.waitlist import waitlist_accept, waitlist_leave
-
-
-def _community_or_404(slug: str) -> Community:
-    try:
-        return community_get(slug=slug)
-    except DomainError:
-        raise Http404 from None
+from linli.web.pages import community_or_404, error_message
 
 
 def _require(**kwargs: Any) -> None:
@@ -57,17 +50,13 @@ def _require(**kwargs: Any) -> None:
         raise PermissionDenied
 
 
-def _message(error: DomainError) -> str:
-    return error.render(get_language() or "zh-hans")
-
-
 def _yuan(fen: int) -> str:
     return amount_display(fen, "CNY")
 
 
 def public_merchants(request: HttpRequest, slug: str) -> HttpResponse:
     """Member merchants by trade, published violations and the red list (no login)."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     seated = list(selectors.merchants_seated(community=community))
     groups: dict[str, list[Any]] = {}
     for merchant in seated:
@@ -103,7 +92,7 @@ def _application_values(request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     if not access.can(user=request.user, community=community, action="merchant.apply"):
         raise PermissionDenied
     industries_ensure(community=community)
@@ -127,7 +116,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                 join_waiting_list=request.POST.get("waiting_list") == "on",
             )
         except DomainError as exc:
-            error = _message(exc)
+            error = error_message(exc)
     entry = getattr(submitted, "waiting_entry", None) if submitted is not None else None
     context = {
         "community": community,
@@ -164,7 +153,7 @@ def _int(value: Any) -> int | None:
 @require_http_methods(["GET", "POST"])
 def committee(request: HttpRequest, slug: str) -> HttpResponse:
     """The chair's and operators' page: applications, hearings, ranking, rota, lights."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     can_review = access.can(user=request.user, community=community, action="merchant.review")
     can_oversee = access.can(user=request.user, community=community, action="merchant.oversee")
     if not (can_review or can_oversee):
@@ -175,7 +164,7 @@ def committee(request: HttpRequest, slug: str) -> HttpResponse:
             _committee_post(request, community)
             return redirect("merchants:committee", slug=community.slug)
         except DomainError as exc:
-            error = _message(exc)
+            error = error_message(exc)
     lights = []
     waiting = [
         (entry, selectors.waitlist_position(entry=entry))
@@ -271,7 +260,7 @@ def _committee_post(request: HttpRequest, community: Community) -> None:
 @require_http_methods(["GET", "POST"])
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     """The merchant's phone-first console: light, duties, sales, deposit, complaints, staff."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     job = selectors.staff_merchant(user=request.user, community=community)
     if job is None:
         raise PermissionDenied
@@ -283,7 +272,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
             _console_post(request, community, merchant)
             return redirect("merchants:console", slug=community.slug)
         except DomainError as exc:
-            error = _message(exc)
+            error = error_message(exc)
     now = timezone.now()
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     policy = policy_in_force(community=community)
@@ -367,7 +356,7 @@ def _console_post(request: HttpRequest, community: Community, merchant: Any) -> 
 @require_http_methods(["GET", "POST"])
 def waiting(request: HttpRequest, slug: str) -> HttpResponse:
     """My place in the trades' waiting lists; accept or decline a reopened seat."""
-    community = _community_or_404(slug)
+    community = community_or_404(slug)
     if not access.can(user=request.user, community=community, action="merchant.waitlist_respond"):
         raise PermissionDenied
     error = ""
@@ -382,7 +371,7 @@ def waiting(request: HttpRequest, slug: str) -> HttpResponse:
                 waitlist_leave(entry=entry, actor=request.user)
             return redirect("merchants:waiting", slug=community.slug)
         except DomainError as exc:
-            error = _message(exc)
+            error = error_message(exc)
     context = {
         "community": community,
         "error": error,
