@@ -93,6 +93,30 @@ class RawPoster:
                 if snap[0] > snap[1] and account != self.world.issuance_time:
                     raise RuntimeError(f"account {account} would go negative")
                 entries.append((account, snap[4], transfer_id, sign * amount, snap[1] - snap[0]))
+        cur.executemany(
+            f"UPDATE ledger_account SET debits_posted = {p}, credits_posted = {p}, "
+            f"debits_pending = {p}, credits_pending = {p}, version = {p} WHERE id = {p}",
+            [[*snap, account] for account, snap in snaps.items()],
+        )
+        row = f"({', '.join([p] * 7)})"
+        cur.execute(
+            "INSERT INTO ledger_entry (account_id, account_version, journal_id, transfer_id, "
+            f"delta, pending_delta, balance_after) VALUES {', '.join([row] * len(entries))}",
+            [
+                v
+                for account, version, t_id, delta, balance in entries
+                for v in (
+                    account,
+                    version,
+                    self._id(journal_id),
+                    self._id(t_id),
+                    delta,
+                    0,
+                    balance,
+                )
+            ],
+        )
+        # Same order as the service: the chain head (the community-wide lock) is taken last.
         cur.execute(
             f"UPDATE ledger_chainhead SET last_seq = last_seq + 1 WHERE community_id = {p} "
             "RETURNING last_seq",
@@ -120,11 +144,6 @@ class RawPoster:
                 leaf,
             ],
         )
-        cur.executemany(
-            f"UPDATE ledger_account SET debits_posted = {p}, credits_posted = {p}, "
-            f"debits_pending = {p}, credits_pending = {p}, version = {p} WHERE id = {p}",
-            [[*snap, account] for account, snap in snaps.items()],
-        )
         row = f"({', '.join([p] * 10)})"
         cur.execute(
             "INSERT INTO ledger_transfer (id, journal_id, community_id, seq, leg_no, asset, "
@@ -144,24 +163,6 @@ class RawPoster:
                     credit,
                     amount,
                     "single",
-                )
-            ],
-        )
-        row = f"({', '.join([p] * 7)})"
-        cur.execute(
-            "INSERT INTO ledger_entry (account_id, account_version, journal_id, transfer_id, "
-            f"delta, pending_delta, balance_after) VALUES {', '.join([row] * len(entries))}",
-            [
-                v
-                for account, version, t_id, delta, balance in entries
-                for v in (
-                    account,
-                    version,
-                    self._id(journal_id),
-                    self._id(t_id),
-                    delta,
-                    0,
-                    balance,
                 )
             ],
         )

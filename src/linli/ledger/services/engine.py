@@ -251,13 +251,15 @@ def _post_once(request: PostingRequest, hold_expires_at: datetime | None) -> Pos
         snapshots = _lock_snapshots(cursor, request.moves)
         _check_holds_open(cursor, request.moves, hold_expires_at, now)
         entries = _apply_moves(request.moves, snapshots)
-        seq = _next_seq(cursor, request.community.id)
         journal_id = uuid.uuid4()
+        _update_snapshots(cursor, snapshots)
+        _insert_entries(cursor, journal_id, entries)
+        # The chain head is this community's one global lock: take it last, so it is held
+        # for the journal and its transfers only (entries reference them by deferred keys).
+        seq = _next_seq(cursor, request.community.id)
         leaf = _leaf(request, seq, journal_id, now, entries)
         _insert_journal(cursor, request, journal_id, seq, now, journal_leaf_hash(leaf).hex())
-        _update_snapshots(cursor, snapshots)
         _insert_transfers(cursor, request, journal_id, seq)
-        _insert_entries(cursor, journal_id, entries)
     return Posted(
         journal_id=journal_id, seq=seq, transfer_ids=tuple(m.transfer_id for m in request.moves)
     )
