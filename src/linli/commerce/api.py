@@ -24,6 +24,7 @@ from linli.communities.models import Community
 from linli.communities.permissions import require_permission
 from linli.communities.selectors import community_get
 from linli.errors import Forbidden, NotFound
+from linli.members import pii
 from linli.members.models import Member
 from linli.members.selectors import member_for_user
 
@@ -145,7 +146,7 @@ def _sale_out(sale: Sale, replayed: bool = False) -> dict[str, Any]:
         "id": sale.id,
         "request_no": sale.request_no,
         "status": sale.status,
-        "member": services.masked_name(sale.member.display_name),
+        "member": pii.mask_name(sale.member.display_name),
         "amount_fen": sale.amount_fen,
         "cash_fen": sale.cash_fen,
         "coin_units": sale.coin_units,
@@ -274,7 +275,7 @@ def card(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     return {
         "code": cards.member_code(card=cards.card_ensure(member=member)),
         "step_seconds": cards.STEP_SECONDS,
-        "masked_name": services.masked_name(member.display_name),
+        "masked_name": pii.mask_name(member.display_name),
     }
 
 
@@ -300,7 +301,7 @@ def card_rotate(request: HttpRequest, slug: Slug, body: RotateIn) -> dict[str, A
     return {
         "code": cards.member_code(card=card),
         "step_seconds": cards.STEP_SECONDS,
-        "masked_name": services.masked_name(member.display_name),
+        "masked_name": pii.mask_name(member.display_name),
     }
 
 

@@ -198,6 +198,23 @@ def card_rotate(
     return card
 
 
+def card_close(*, member: Member) -> None:
+    """The member closed their account (members.services.privacy): the printed card is
+    retired (the till answers `card_suspended`) and the secret replaced, so nothing the
+    member carried still opens the card. A member who never opened a card gets none."""
+    card = MemberCard.objects.select_for_update().filter(member=member).first()
+    if card is None:
+        return
+    if card.card_number:
+        RetiredCardNumber.objects.create(
+            community_id=card.community_id, card=card, number=card.card_number, retired_by=None
+        )
+        MemberCard.objects.filter(pk=card.pk).update(
+            card_number=None, pin_hash="", pin_failures=0, pin_failed_on=None
+        )
+    card_secret_replace(member=member, actor=None, reason="account closed")
+
+
 def _cards(community_id: int, seller_id: int | None) -> QuerySet[MemberCard]:
     """The community's cards; with `seller_id`, each also says whether its member is active
     staff of that shop, so the sale's self-dealing check costs no query of its own."""

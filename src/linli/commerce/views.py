@@ -33,6 +33,7 @@ from linli.communities.audit import audit_ip
 from linli.communities.models import Community
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
+from linli.members import pii
 from linli.members.selectors import member_for_user
 from linli.web.pages import community_or_404, error_message
 
@@ -180,7 +181,7 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
     qr = segno.make(code, micro=False)
     context = {
         "community": community,
-        "masked_name": services.masked_name(member.display_name),
+        "masked_name": pii.mask_name(member.display_name),
         "code": code,
         "code_spaced": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),
         "qr_svg": qr.svg_inline(scale=6),
@@ -245,7 +246,7 @@ def receipt_context(*, sale: Any, viewer: str, community: Community) -> dict[str
         "community": community,
         "sale": sale,
         "viewer": viewer,
-        "member_name": services.masked_name(sale.member.display_name),
+        "member_name": pii.mask_name(sale.member.display_name),
         "amount": amount_display(sale.amount_fen, "CNY"),
         "cash": amount_display(sale.cash_fen, "CNY"),
         "coins": amount_display(sale.coin_units, "TIME"),
