@@ -73,6 +73,7 @@ TABLE = {
     "member.charter_publish": (True, False, False, False, False),
     "member.sms_console":    (True,  False, False, False, False),
     "member.review":         (True,  False, False, False, False),
+    "member.card_rotate":    (True,  False, False, False, False),
     "member.dividend_post":  (True,  False, False, False, False),
     "groupbuy.create":       (True,  False, False, True,  False),
     "groupbuy.settle":       (True,  False, False, False, False),

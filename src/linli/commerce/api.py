@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Router, Schema
 from ninja.responses import Status
+from pydantic import StrictBool
 
-from linli.commerce import cards, coupon_selectors, selectors, services, vouchers
+from linli.commerce import cards, coupon_selectors, errors, selectors, services, vouchers
 from linli.commerce.bundle_api import router as bundle_router
 from linli.commerce.coupon_api import router as coupon_router
 from linli.commerce.groupbuy_api import router as group_buy_router
@@ -18,13 +19,18 @@ from linli.commerce.household_api import router as household_router
 from linli.commerce.models import Sale, SaleSource, VoucherPlatform
 from linli.commerce.price_api import router as price_router
 from linli.commerce.views import receipt_pdf_response
+from linli.communities.audit import audit_ip
 from linli.communities.models import Community
+from linli.communities.permissions import require_permission
 from linli.communities.selectors import community_get
-from linli.errors import Forbidden
+from linli.errors import Forbidden, NotFound
+from linli.members import pii
+from linli.members.models import Member
 from linli.members.selectors import member_for_user
 
 router = Router(tags=["commerce"])
 Slug = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
+MemberId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 BASE = "/communities/{slug}"
 MAX_UNITS = 10**10
 
@@ -118,6 +124,19 @@ class CodeOut(Schema):
     masked_name: str
 
 
+class RotateIn(Schema):
+    confirm: StrictBool = False
+
+
+class RotateForIn(Schema):
+    reason: str = Field(default="", max_length=500)
+
+
+class RotatedOut(Schema):
+    member_id: int
+    rotated: bool
+
+
 def _community(slug: str) -> Community:
     return community_get(slug=slug)
 
@@ -127,7 +146,7 @@ def _sale_out(sale: Sale, replayed: bool = False) -> dict[str, Any]:
         "id": sale.id,
         "request_no": sale.request_no,
         "status": sale.status,
-        "member": services.masked_name(sale.member.display_name),
+        "member": pii.mask_name(sale.member.display_name),
         "amount_fen": sale.amount_fen,
         "cash_fen": sale.cash_fen,
         "coin_units": sale.coin_units,
@@ -256,8 +275,54 @@ def card(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     return {
         "code": cards.member_code(card=cards.card_ensure(member=member)),
         "step_seconds": cards.STEP_SECONDS,
-        "masked_name": services.masked_name(member.display_name),
+        "masked_name": pii.mask_name(member.display_name),
     }
+
+
+def _session_key(request: HttpRequest) -> str | None:
+    session = getattr(request, "session", None)
+    return session.session_key if session is not None else None
+
+
+@router.post(BASE + "/card/rotate", response=CodeOut, summary="Replace my card (phone lost)")
+def card_rotate(request: HttpRequest, slug: Slug, body: RotateIn) -> dict[str, Any]:
+    """The member replaces their own card secret: codes of the old phone stop working and
+    their other logins end (this one stays). `{"confirm": true}` is required."""
+    community = _community(slug)
+    member = member_for_user(user=request.user)
+    if member is None or member.community_id != community.id or member.closed_at is not None:
+        raise Forbidden()
+    if body.confirm is not True:
+        raise errors.RotateUnconfirmed()
+    with audit_ip(request.META.get("REMOTE_ADDR")):
+        card = cards.card_rotate(
+            member=member, actor=request.user, keep_session_key=_session_key(request)
+        )
+    return {
+        "code": cards.member_code(card=card),
+        "step_seconds": cards.STEP_SECONDS,
+        "masked_name": pii.mask_name(member.display_name),
+    }
+
+
+@router.post(
+    BASE + "/members/{member_id}/card/rotate",
+    response=RotatedOut,
+    summary="Replace a member's card (operator, with a reason)",
+)
+def card_rotate_for(
+    request: HttpRequest, slug: Slug, member_id: MemberId, body: RotateForIn
+) -> dict[str, Any]:
+    community = _community(slug)
+    require_permission(user=request.user, community=community, action="member.card_rotate")
+    member = Member.objects.filter(
+        community=community, pk=member_id, closed_at__isnull=True
+    ).first()
+    if member is None:
+        raise NotFound()
+    with audit_ip(request.META.get("REMOTE_ADDR")):
+        cards.card_rotate(member=member, actor=request.user, reason=body.reason)
+    return {"member_id": member.id, "rotated": True}
 
 
 # Coupons, bundles, member prices, group-buys and ad slots: own modules, same prefix.

@@ -10,10 +10,10 @@ from ninja.responses import Status
 from linli.commerce import bundle_selectors as selectors
 from linli.commerce import bundles
 from linli.commerce.bundle_models import Bundle, BundleOrder, BundlePiece, ShareRule
-from linli.commerce.services import masked_name
 from linli.communities.models import Community
 from linli.communities.permissions import require_permission
 from linli.communities.selectors import community_get
+from linli.members import pii
 
 router = Router(tags=["commerce: bundles"])
 Slug = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
@@ -158,7 +158,7 @@ def _redeemed_out(piece: BundlePiece) -> dict[str, Any]:
         "piece_id": piece.id,
         "bundle": piece.order.bundle.title,
         "title": piece.item.title,
-        "member": masked_name(piece.order.member.display_name),
+        "member": pii.mask_name(piece.order.member.display_name),
         "asset": piece.order.asset,
         "units": piece.units,
         "status": piece.status,

@@ -16,11 +16,11 @@ from linli.commerce import bundle_selectors as selectors
 from linli.commerce import bundles, member_prices, points
 from linli.commerce.bundle_models import BundlePiece
 from linli.commerce.price_api import discount_out, owner_shop
-from linli.commerce.services import masked_name
 from linli.commerce.views import _fen
 from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
+from linli.members import pii
 from linli.members.selectors import member_for_user
 from linli.web.pages import community_or_404, error_message
 
@@ -171,7 +171,7 @@ def _piece_view(piece: BundlePiece) -> dict[str, Any]:
     return {
         "bundle": piece.order.bundle.title,
         "title": piece.item.title,
-        "member": masked_name(piece.order.member.display_name),
+        "member": pii.mask_name(piece.order.member.display_name),
         "share": amount_display(piece.units, piece.order.asset),
         "asset": ASSET_NAMES.get(piece.order.asset, piece.order.asset),
     }

@@ -14,6 +14,11 @@ a screenshot of a used code, or of an older one, is refused.
 
 Printed cards: "89" + 10 random digits, with a 6-digit PIN stored as a Django password
 hash; wrong PINs and PIN sales are capped per day.
+
+A lost phone: the member (or an operator, with a reason) replaces the card's secret and
+card id (`card_rotate`). The old id is kept as retired, so the till refuses the lost
+phone's codes as `member_code_rotated`, and the member's other logins end (the phone
+would otherwise fetch the new code). The printed card is a separate thing and stays.
 """
 
 import base64
@@ -22,6 +27,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
@@ -29,9 +35,17 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from linli.commerce import errors
-from linli.commerce.models import AuthMethod, MemberCard, RetiredCardNumber, Sale
+from linli.commerce.models import (
+    AuthMethod,
+    MemberCard,
+    RetiredCardCode,
+    RetiredCardNumber,
+    Sale,
+)
+from linli.communities.audit import audit_record
 from linli.members import pii
 from linli.members.models import Member
+from linli.members.services.tokens import sessions_end
 from linli.merchants.models import MerchantStaff
 
 CODE_PREFIX = "88"
@@ -73,6 +87,19 @@ def one_time_code(secret: bytes, step: int) -> str:
     return f"{number % 10**OTP_DIGITS:0{OTP_DIGITS}d}"
 
 
+def _new_secret_cipher() -> str:
+    return pii.encrypt(base64.b64encode(secrets.token_bytes(20)).decode())
+
+
+def _new_code_id() -> str:
+    """8 random digits no card uses now (the unique index decides races) and no card used
+    before a rotation (an old phone's codes must keep meaning "rotated")."""
+    while True:
+        code_id = f"{secrets.randbelow(10**8):08d}"
+        if not RetiredCardCode.objects.filter(code_id=code_id).exists():
+            return code_id
+
+
 def card_ensure(*, member: Member) -> MemberCard:
     """The member's card, created on first use with a fresh secret (stored encrypted)."""
     found = MemberCard.objects.filter(member=member).first()
@@ -84,8 +111,8 @@ def card_ensure(*, member: Member) -> MemberCard:
                 return MemberCard.objects.create(
                     community_id=member.community_id,
                     member=member,
-                    code_id=f"{secrets.randbelow(10**8):08d}",
-                    secret_cipher=pii.encrypt(base64.b64encode(secrets.token_bytes(20)).decode()),
+                    code_id=_new_code_id(),
+                    secret_cipher=_new_secret_cipher(),
                 )
         except IntegrityError:
             found = MemberCard.objects.filter(member=member).first()
@@ -115,6 +142,77 @@ def printed_card_issue(*, member: Member) -> tuple[str, str]:
         except IntegrityError:
             continue
     raise errors.MemberInactive()
+
+
+def card_secret_replace(*, member: Member, actor: Any, reason: str) -> MemberCard:
+    """Give the member's card a new id and secret, keeping the old id as retired. Inside
+    the caller's transaction; the card row is locked, so two rotations queue up."""
+    card = MemberCard.objects.select_for_update().get(pk=card_ensure(member=member).pk)
+    old = card.code_id
+    RetiredCardCode.objects.create(
+        community_id=card.community_id, card=card, code_id=old, reason=reason, retired_by=actor
+    )
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                MemberCard.objects.filter(pk=card.pk).update(
+                    code_id=_new_code_id(), secret_cipher=_new_secret_cipher()
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise errors.MemberInactive()
+    card.refresh_from_db()
+    return card
+
+
+def card_rotate(
+    *, member: Member, actor: Any, reason: str = "", keep_session_key: str | None = None
+) -> MemberCard:
+    """Replace the member's card secret (phone lost): by the member themselves or by an
+    operator with a reason. The old phone's codes are refused at the till from now on
+    (`member_code_rotated`) and the member's other logins end; `keep_session_key` is the
+    session asking, kept when the member does it themselves. Audited."""
+    if not isinstance(reason, str) or len(reason.strip()) > 500:
+        raise errors.RotateReasonMissing()
+    by_member = actor is not None and actor.pk == member.user_id
+    if not by_member and not reason.strip():
+        raise errors.RotateReasonMissing()
+    with transaction.atomic():
+        old = card_ensure(member=member).code_id
+        card = card_secret_replace(member=member, actor=actor, reason=reason.strip())
+        ended = sessions_end(user=member.user, keep_session_key=keep_session_key)
+        audit_record(
+            actor=actor,
+            action="member.card_rotate",
+            target=card,
+            before={"code_id": old},
+            after={
+                "code_id": card.code_id,
+                "by": "member" if by_member else "operator",
+                "reason": reason.strip(),
+                "sessions_ended": ended,
+            },
+        )
+    return card
+
+
+def card_close(*, member: Member) -> None:
+    """The member closed their account (members.services.privacy): the printed card is
+    retired (the till answers `card_suspended`) and the secret replaced, so nothing the
+    member carried still opens the card. A member who never opened a card gets none."""
+    card = MemberCard.objects.select_for_update().filter(member=member).first()
+    if card is None:
+        return
+    if card.card_number:
+        RetiredCardNumber.objects.create(
+            community_id=card.community_id, card=card, number=card.card_number, retired_by=None
+        )
+        MemberCard.objects.filter(pk=card.pk).update(
+            card_number=None, pin_hash="", pin_failures=0, pin_failed_on=None
+        )
+    card_secret_replace(member=member, actor=None, reason="account closed")
 
 
 def _cards(community_id: int, seller_id: int | None) -> QuerySet[MemberCard]:
@@ -159,6 +257,8 @@ def card_check(
         .first()
     )
     if card is None:
+        if RetiredCardCode.objects.filter(community_id=community_id, code_id=code[2:10]).exists():
+            raise errors.CodeRotated()
         raise errors.CodeInvalid()
     secret, given, current = _secret(card), code[10:], step_at(now)
     for step in range(current - ACCEPTED_SKEW_STEPS, current + ACCEPTED_SKEW_STEPS + 1):
@@ -208,11 +308,15 @@ def _pin_check(
 
 def card_use(*, check: CardCheck) -> None:
     """Use the code up (inside the sale's transaction): only a later step than the last
-    one used is accepted, so two tills racing with one code cannot both win."""
+    one used is accepted, so two tills racing with one code cannot both win; a card whose
+    secret was replaced since the code was checked refuses it as rotated."""
     if check.step is None:
         return
-    used = MemberCard.objects.filter(id=check.card.id, last_step__lt=check.step).update(
-        last_step=check.step
-    )
-    if used != 1:
-        raise errors.CodeUsed()
+    used = MemberCard.objects.filter(
+        id=check.card.id, code_id=check.card.code_id, last_step__lt=check.step
+    ).update(last_step=check.step)
+    if used == 1:
+        return
+    if not MemberCard.objects.filter(id=check.card.id, code_id=check.card.code_id).exists():
+        raise errors.CodeRotated()
+    raise errors.CodeUsed()

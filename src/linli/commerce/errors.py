@@ -199,3 +199,27 @@ class VoucherUsed(DomainError):
     code = "voucher_used"
     status = 409
     message = _("This platform voucher code has already been recorded at this shop.")
+
+
+# --- replacing a card's secret (phone lost; commerce/cards.py card_rotate) ---
+
+
+class CodeRotated(DomainError):
+    code = "member_code_rotated"
+    status = 409
+    message = _(
+        "This member code is from a card that was replaced (phone lost). Ask the member to "
+        "open their card again on the phone they use now."
+    )
+
+
+class RotateUnconfirmed(DomainError):
+    code = "card_rotate_unconfirmed"
+    status = 400
+    message = _("Tick the box to confirm: your old member code will stop working at once.")
+
+
+class RotateReasonMissing(DomainError):
+    code = "card_rotate_reason_missing"
+    status = 400
+    message = _("Give a reason (1 to 500 characters) for replacing the member's card.")

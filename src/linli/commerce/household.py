@@ -22,13 +22,10 @@ from django.utils import timezone
 from linli.commerce import cards, errors
 from linli.commerce.models import MemberCard, RetiredCardNumber
 from linli.communities.audit import audit_record
+from linli.members import pii
 from linli.members.errors import HouseholdMemberInvalid
 from linli.members.models import CoverStatus, HouseholdCover, Member
 from linli.members.selectors import family_package_held, membership_current
-
-
-def masked_card_number(number: str | None) -> str:
-    return f"{number[:2]}******{number[-4:]}" if number else ""
 
 
 def till_cover_check(*, member: Member, now: datetime) -> None:
@@ -82,7 +79,7 @@ def printed_card_renew(
             actor=holder.user,
             action="household.card_replace" if old else "household.card_issue",
             target=card,
-            before={"card_number": masked_card_number(old)},
-            after={"card_number": masked_card_number(number)},
+            before={"card_number": pii.mask_card_number(old)},
+            after={"card_number": pii.mask_card_number(number)},
         )
     return number, pin, bool(old)

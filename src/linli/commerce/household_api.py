@@ -17,6 +17,7 @@ from linli.communities.permissions import require_permission
 from linli.communities.selectors import community_get
 from linli.errors import Forbidden
 from linli.ledger.schemas import ID_MAX
+from linli.members import pii
 from linli.members.models import HouseholdCover, Member
 from linli.members.selectors import member_for_user
 from linli.members.services import household as covers
@@ -91,9 +92,7 @@ def _member(request: HttpRequest, slug: str, action: str) -> Member:
 
 
 def _invitation_out(cover: HouseholdCover) -> dict[str, Any]:
-    from linli.commerce.services import masked_name
-
-    holder = masked_name(cover.membership.member.display_name)
+    holder = pii.mask_name(cover.membership.member.display_name)
     return {"id": cover.id, "holder": holder, "status": cover.status}
 
 

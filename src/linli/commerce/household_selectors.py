@@ -3,10 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from linli.commerce.household import masked_card_number
 from linli.commerce.models import MemberCard, RetiredCardNumber
-from linli.commerce.services import masked_name
 from linli.errors import DomainError
+from linli.members import pii
 from linli.members.models import CoverStatus, HouseholdCover, Member, Membership
 from linli.members.selectors import family_package_held, membership_current
 from linli.members.services.household import HOLDING_A_PLACE, flat_of, places_of
@@ -50,7 +49,7 @@ def _card_status(member_ids: list[int]) -> dict[int, CardStatus]:
     return {
         m: CardStatus(
             phone_code=m in found,
-            printed=masked_card_number(found[m].card_number) if m in found else "",
+            printed=pii.mask_card_number(found[m].card_number) if m in found else "",
             lost_reported=lost.get(m, 0),
         )
         for m in member_ids
@@ -68,7 +67,7 @@ def household_page(*, member: Member, today: date) -> HouseholdPage:
     running = membership_current(member=member, today=today)
     if running is not None and running.member_id != member.id:
         page.covered_by, page.covered_until = (
-            masked_name(running.member.display_name),
+            pii.mask_name(running.member.display_name),
             running.ends_on,
         )
     try:
@@ -88,7 +87,7 @@ def household_page(*, member: Member, today: date) -> HouseholdPage:
     page.rows = [
         CoveredRow(
             member.id,
-            masked_name(member.display_name),
+            pii.mask_name(member.display_name),
             CoverStatus.COVERED,
             str(CoverStatus.COVERED.label),
             True,
@@ -97,7 +96,7 @@ def household_page(*, member: Member, today: date) -> HouseholdPage:
     ] + [
         CoveredRow(
             c.member_id,
-            masked_name(c.member.display_name),
+            pii.mask_name(c.member.display_name),
             c.status,
             str(CoverStatus(c.status).label),
             False,
@@ -108,7 +107,7 @@ def household_page(*, member: Member, today: date) -> HouseholdPage:
     page.places_left = max(0, places_of(package) - len(listed))
     taken = {c.member_id for c in listed}
     page.candidates = [
-        (m.id, masked_name(m.display_name))
+        (m.id, pii.mask_name(m.display_name))
         for m in Member.objects.filter(
             household_id=flat_of(package), closed_at__isnull=True
         ).order_by("id")

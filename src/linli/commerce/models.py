@@ -359,6 +359,24 @@ class RetiredCardNumber(models.Model):
         return f"retired {self.number[:2]}…{self.number[-4:]}"
 
 
+class RetiredCardCode(models.Model):
+    """A card id whose secret was replaced (phone lost, account closed): the card got a new
+    id and secret, and the till refuses codes with the old id as `member_code_rotated`
+    instead of "wrong code", so the cashier can tell the member what happened."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey(MemberCard, on_delete=models.PROTECT, related_name="retired_codes")
+    code_id = models.CharField(max_length=8, unique=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    retired_at = models.DateTimeField(default=timezone.now)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"retired code {self.code_id}"
+
+
 # Bundles live in their own module (parallel work on sales); imported for the app registry.
 from linli.commerce.bundle_models import (  # noqa: E402, F401
     Bundle,

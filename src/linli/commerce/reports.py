@@ -24,6 +24,7 @@ from linli.communities.models import Community
 from linli.communities.permissions import has_permission
 from linli.errors import DomainError, Forbidden
 from linli.ledger.models import Account, AccountKind
+from linli.members import pii
 from linli.members.models import Member, Referral
 from linli.merchants.access import can
 from linli.merchants.models import Merchant, StaffRole
@@ -47,10 +48,6 @@ class ReportRangeInvalid(DomainError):
     code = "report_range_invalid"
     status = 400
     message = _("Choose dates in order, at most %(days)s days apart.")
-
-
-def masked(name: str) -> str:
-    return (name[:1] + "**") if name else "**"
 
 
 # --- who may read what ----------------------------------------------------------------
@@ -155,7 +152,7 @@ def sale_row(sale: Sale) -> dict[str, Any]:
         "id": sale.id,
         "request_no": sale.request_no,
         "created_at": sale.created_at,
-        "member": masked(sale.member.display_name),
+        "member": pii.mask_name(sale.member.display_name),
         "tier": sale.member.tier,
         "clerk": sale.clerk.username,
         "source": sale.source,
@@ -483,7 +480,7 @@ def _store_hopping(
                 found.append(
                     StoreHopping(
                         member_id,
-                        masked(names.get(member_id, "")),
+                        pii.mask_name(names.get(member_id, "")),
                         shops,
                         burst[0]["created_at"],
                         burst[-1]["created_at"],

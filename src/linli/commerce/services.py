@@ -27,6 +27,7 @@ from linli.communities.selectors import policy_in_force
 from linli.ledger.models import Account, AccountKind
 from linli.ledger.selectors import account_balances
 from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
+from linli.members import pii
 from linli.members.models import Member, Referral, ReferralStatus, Tier
 from linli.merchants.models import SEAT_HOLDING, Merchant, MerchantStaff, MerchantStatus
 from linli.merchants.selectors import commission_grade
@@ -60,10 +61,6 @@ class Preview:
     # --- receipts: a platform voucher part; the graded commission rate ---
     voucher: vouchers.VoucherIn | None = None
     commission_bp: int = 0
-
-
-def masked_name(name: str) -> str:
-    return (name[:1] + "**") if name else "**"
 
 
 def _referrers(member: Member, merchant: Merchant) -> tuple[int | None, Member | None]:
@@ -221,7 +218,7 @@ def sale_prepare(
     coupons.check_leg_count(legs)
     return Preview(
         member=member,
-        masked_name=masked_name(member.display_name),
+        masked_name=pii.mask_name(member.display_name),
         tier=member.tier,
         amount_fen=amount_fen,
         cash_fen=cash_fen,

@@ -13,6 +13,7 @@ app_name = "commerce"
 urlpatterns = [
     path("c/<slug:slug>/till/", views.till, name="till"),
     path("c/<slug:slug>/card/", views.card, name="card"),
+    path("c/<slug:slug>/card/rotate/", views.card_rotate, name="card_rotate"),
     path("c/<slug:slug>/receipts/<int:sale_id>/", views.receipt, name="receipt"),
     path("c/<slug:slug>/receipts/<int:sale_id>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("c/<slug:slug>/bundles/", bundle_views.shelf, name="bundles"),

@@ -13,12 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from linli.commerce import (
     cards,
     coupon_errors,
+    errors,
     limits,
     receipt_extras,
     selectors,
@@ -27,9 +29,11 @@ from linli.commerce import (
 )
 from linli.commerce import receipt_pdf as pdf
 from linli.commerce.models import SaleSource, VoucherPlatform
+from linli.communities.audit import audit_ip
 from linli.communities.models import Community
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
+from linli.members import pii
 from linli.members.selectors import member_for_user
 from linli.web.pages import community_or_404, error_message
 
@@ -177,11 +181,12 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
     qr = segno.make(code, micro=False)
     context = {
         "community": community,
-        "masked_name": services.masked_name(member.display_name),
+        "masked_name": pii.mask_name(member.display_name),
         "code": code,
         "code_spaced": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),
         "qr_svg": qr.svg_inline(scale=6),
         "step_seconds": cards.STEP_SECONDS,
+        "rotated": request.GET.get("rotated") == "1",
         "sales": member.purchases.select_related("merchant")[:10],
         "confirmations": [
             {
@@ -196,6 +201,29 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
         ],
     }
     return render(request, "commerce/card.html", context)
+
+
+@login_required
+def card_rotate(request: HttpRequest, slug: str) -> HttpResponse:
+    """A lost phone: the member confirms, and their card gets a new secret (the old
+    phone's codes stop working and its login ends; this one stays)."""
+    community = community_or_404(slug)
+    member = member_for_user(user=request.user)
+    if member is None or member.community_id != community.id or member.closed_at is not None:
+        raise Http404
+    context: dict[str, Any] = {"community": community}
+    if request.method == "POST":
+        try:
+            if request.POST.get("confirm") != "yes":
+                raise errors.RotateUnconfirmed()
+            with audit_ip(request.META.get("REMOTE_ADDR")):
+                cards.card_rotate(
+                    member=member, actor=request.user, keep_session_key=request.session.session_key
+                )
+            return redirect(reverse("commerce:card", args=[community.slug]) + "?rotated=1")
+        except DomainError as error:
+            context["error"] = error_message(error)
+    return render(request, "commerce/card_rotate.html", context)
 
 
 def _sale_for_viewer(request: HttpRequest, slug: str, sale_id: int) -> tuple[Any, str, Community]:
@@ -218,7 +246,7 @@ def receipt_context(*, sale: Any, viewer: str, community: Community) -> dict[str
         "community": community,
         "sale": sale,
         "viewer": viewer,
-        "member_name": services.masked_name(sale.member.display_name),
+        "member_name": pii.mask_name(sale.member.display_name),
         "amount": amount_display(sale.amount_fen, "CNY"),
         "cash": amount_display(sale.cash_fen, "CNY"),
         "coins": amount_display(sale.coin_units, "TIME"),

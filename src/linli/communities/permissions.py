@@ -84,7 +84,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.founding_grant": frozenset({OPERATOR}),
     "member.charter_publish": frozenset({OPERATOR}),
     "member.sms_console": frozenset({OPERATOR}),
-    "member.review": frozenset({OPERATOR}),  # B§1.1 admission review
+    "member.review": frozenset({OPERATOR}),
+    # A lost phone: replace a member's card secret (commerce.cards.card_rotate); members
+    # replace their own without an entry here.
+    "member.card_rotate": frozenset({OPERATOR}),  # B§1.1 admission review
     # A§3.2 diamond dividend of a closed quarter, once the assembly approved it.
     "member.dividend_post": frozenset({OPERATOR}),
     # Group buying and ad slots (linli.commerce.groupbuys / ads): own merchant only.

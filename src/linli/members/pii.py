@@ -76,3 +76,13 @@ def mask_id_number(number: str) -> str:
     if len(number) < 7:
         return "*" * len(number)
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """王** (the surname or first letter only: what a till, a shop or a household sees)"""
+    return (name[:1] + "**") if name else "**"
+
+
+def mask_card_number(number: str | None) -> str:
+    """89******1234 (a printed member card number)"""
+    return f"{number[:2]}******{number[-4:]}" if number else ""

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.commerce import cards
 from linli.communities.audit import audit_ip
 from linli.communities.models import AuditEntry, Building
 from linli.communities.permissions import has_permission
@@ -381,6 +382,18 @@ def notice(request: HttpRequest, notice_id: int) -> HttpResponse:
     return render(request, "members/notice.html", {"notice": opened, "text": notice_text(opened)})
 
 
+def _card_rotate_for(request: HttpRequest, community: Any) -> None:
+    """A member lost their phone: the operator replaces their card secret, with a reason."""
+    if not has_permission(user=request.user, community=community, action="member.card_rotate"):
+        raise Http404
+    member = Member.objects.filter(
+        community=community, pk=_int(request.POST.get("member")), closed_at__isnull=True
+    ).first()
+    if member is None:
+        raise NotAMember()
+    cards.card_rotate(member=member, actor=request.user, reason=request.POST.get("reason", ""))
+
+
 @login_required
 def desk(request: HttpRequest, slug: str) -> HttpResponse:
     """The operators' fee desk: confirm counter payments, refunds, member search (masked)."""
@@ -389,7 +402,11 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
     if not has_permission(user=user, community=community, action="member.view_all"):
         raise Http404
     can_operate = has_permission(user=user, community=community, action="member.fee_confirm")
-    context: dict[str, Any] = {"community": community, "can_operate": can_operate}
+    context: dict[str, Any] = {
+        "community": community,
+        "can_operate": can_operate,
+        "can_rotate": has_permission(user=user, community=community, action="member.card_rotate"),
+    }
     if request.method == "POST" and can_operate:
         action = request.POST.get("action")
         membership = Membership.objects.filter(
@@ -423,6 +440,8 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
                     svc.membership_refund(
                         membership=membership, reason=request.POST.get("reason", ""), actor=user
                     )
+                elif action == "card_rotate":
+                    _card_rotate_for(request, community)
             return redirect("members:desk", slug=community.slug)
         except DomainError as error:
             context["error"] = error.render(request.LANGUAGE_CODE)

@@ -1,5 +1,7 @@
 """PIPL rights: a member exports their data (JSON) and closes their account. Closing keeps
-the ledger rows (they name an account id, never a person) and removes the personal data."""
+the ledger rows (they name an account id, never a person) and removes the personal data;
+it also ends the member's household covers and open invitations (as covered member and as
+holder), retires their printed card and replaces their card's secret."""
 
 from datetime import datetime
 from typing import Any
@@ -7,25 +9,99 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from linli.commerce import cards
+from linli.commerce.models import MemberCard
 from linli.communities.audit import audit_record
 from linli.communities.models import CommunityRole
 from linli.errors import Conflict
 from linli.members import pii
 from linli.members.models import (
     Consent,
+    CoverStatus,
     GroupMembership,
+    HouseholdCover,
     Member,
     Membership,
     MembershipStatus,
     Notice,
 )
-from linli.members.notices import notice_text
+from linli.members.notices import notice_send, notice_text
 
 CLOSED_NAME = "—"
 
 
 class RefundFirst(Conflict):
     code = "refund_first"
+
+
+def _at(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _cover_out(cover: HouseholdCover, *, role: str, other: Member) -> dict[str, Any]:
+    """One cover; `role` names the other person ("member" covered, or the "holder"),
+    whose name is theirs: masked, as on the household page."""
+    return {
+        "membership_id": cover.membership_id,
+        "status": cover.status,
+        "invited_at": _at(cover.invited_at),
+        "decided_at": _at(cover.decided_at),
+        "removed_at": _at(cover.removed_at),
+        role: pii.mask_name(other.display_name),
+    }
+
+
+def _household_export(member: Member) -> dict[str, list[dict[str, Any]]]:
+    """The family packages the member holds (whom they cover) and those covering them."""
+    covers = HouseholdCover.objects.select_related("member", "membership__member").order_by("id")
+    return {
+        "as_holder": [
+            _cover_out(c, role="member", other=c.member)
+            for c in covers.filter(membership__member=member)
+        ],
+        "as_member": [
+            _cover_out(c, role="holder", other=c.membership.member)
+            for c in covers.filter(member=member)
+        ],
+    }
+
+
+def _card_export(member: Member) -> dict[str, Any] | None:
+    """The member card: status and masked numbers. Its secret is a key, not data about the
+    member, and is never exported."""
+    card = MemberCard.objects.filter(member=member).first()
+    if card is None:
+        return None
+    return {
+        "status": "retired" if member.closed_at else "active",
+        "opened_at": _at(card.created_at),
+        "printed_card_number": pii.mask_card_number(card.card_number),
+        "printed_card_status": "issued" if card.card_number else "none",
+        "printed_cards_reported_lost": [
+            {"number": pii.mask_card_number(r.number), "at": _at(r.retired_at)}
+            for r in card.retired_numbers.order_by("id")
+        ],
+        "code_replaced_at": [_at(r.retired_at) for r in card.retired_codes.order_by("id")],
+    }
+
+
+def _household_end(member: Member, now: datetime) -> int:
+    """End the member's covers and open invitations, as covered member and as holder; the
+    people their packages covered are told (their card needs a membership again)."""
+    open_covers = HouseholdCover.objects.filter(
+        status__in=(CoverStatus.INVITED, CoverStatus.COVERED)
+    )
+    covered_by_them = list(
+        open_covers.filter(membership__member=member, status=CoverStatus.COVERED)
+        .exclude(member=member)
+        .select_related("member")
+    )
+    ended = open_covers.filter(membership__member=member).update(
+        status=CoverStatus.REMOVED, removed_at=now
+    ) + open_covers.filter(member=member).update(status=CoverStatus.REMOVED, removed_at=now)
+    for cover in covered_by_them:
+        notice_send(member=cover.member, kind="household_removed", params={})
+    return ended
 
 
 def member_export(*, member: Member) -> dict[str, Any]:
@@ -69,6 +145,8 @@ def member_export(*, member: Member) -> dict[str, Any]:
             {"at": n.created_at.isoformat(), "text": notice_text(n)}
             for n in Notice.objects.filter(member=member).order_by("id")
         ],
+        "household": _household_export(member),
+        "member_card": _card_export(member),
     }
 
 
@@ -89,6 +167,8 @@ def member_close(*, member: Member, now: datetime | None = None) -> Member:
         )
         GroupMembership.objects.filter(member=locked).delete()
         Notice.objects.filter(member=locked).delete()
+        covers_ended = _household_end(locked, now)
+        cards.card_close(member=locked)
         for field in (
             "phone_cipher",
             "phone_last4",
@@ -116,6 +196,9 @@ def member_close(*, member: Member, now: datetime | None = None) -> Member:
         user.save()
         CommunityRole.objects.filter(user=user).delete()
         audit_record(
-            actor=None, action="member.close", target=locked, after={"closed_at": now.isoformat()}
+            actor=None,
+            action="member.close",
+            target=locked,
+            after={"closed_at": now.isoformat(), "household_covers_ended": covers_ended},
         )
     return locked

@@ -1,6 +1,9 @@
 import secrets
 from typing import Any
 
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
 from linli.members.models import ApiToken
 
 
@@ -13,3 +16,17 @@ def api_token_create(*, user: Any, name: str) -> str:
         user=user, name=name, key_sha256=hashlib.sha256(token.encode()).hexdigest()
     )
     return token
+
+
+def sessions_end(*, user: Any, keep_session_key: str | None = None) -> int:
+    """Log the user out on every device but the one asking (a lost phone, a closed account):
+    their other web sessions are deleted. Sessions do not index their user, so the live
+    ones are read; this runs only on those rare requests."""
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == keep_session_key:
+            continue
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            ended.append(session.session_key)
+    Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
