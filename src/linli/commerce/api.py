@@ -166,6 +166,7 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
     merchant, _role = selectors.till_at(user=request.user, slug=slug)
     preview = services.sale_prepare(
         merchant=merchant,
+        clerk=request.user,
         code=body.code,
         pin=body.pin,
         amount_fen=body.amount_fen,

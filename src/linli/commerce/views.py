@@ -147,7 +147,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                     **inputs,
                 )
                 return redirect("commerce:receipt", slug=community.slug, sale_id=sale.id)
-            preview = services.sale_prepare(merchant=merchant, **inputs)
+            preview = services.sale_prepare(merchant=merchant, clerk=request.user, **inputs)
             legs = [leg.as_json() for leg in preview.legs]
             context["preview"] = {
                 "member": preview.masked_name,
