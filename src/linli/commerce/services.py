@@ -70,6 +70,8 @@ class Preview:
     # --- receipts: a platform voucher part; the graded commission rate ---
     voucher: vouchers.VoucherIn | None = None
     commission_bp: int = 0
+    # --- the member must approve on their phone: coins and points over this (fen), or None
+    confirmation_above_fen: int | None = None
 
 
 def masked_name(name: str) -> str:
@@ -275,6 +277,9 @@ def _prepare(
         coupon_plan=plan,
         voucher=voucher,
         commission_bp=commission_bp,
+        confirmation_above_fen=limits.confirmation_threshold(
+            policy=policy, coin_units=coin_units, points=points
+        ),
     )
 
 
