@@ -12,6 +12,7 @@ from django.utils import timezone
 from linli.commerce import errors, limits
 from linli.commerce.models import ConfirmationStatus, Sale, SaleConfirmation
 from linli.commerce.services import sale_consume
+from linli.communities.selectors import policy_in_force
 from linli.errors import NotFound
 from tests.commerce.conftest import code_of, fund
 from tests.factories import make_member
@@ -142,3 +143,51 @@ def test_the_member_answers_on_the_card_page_and_through_the_api(shop_a):
     cashier.force_login(shop_a.cashier)
     assert cashier.get(api).status_code == 403
     assert cashier.post(f"/c/{slug}/card/confirmations/{ident}/").status_code == 404
+
+
+# --- the preview warns in advance -----------------------------------------------------------
+
+
+def _prepare_api(shop, *, coin_units, points=0):
+    client = Client()
+    client.force_login(shop.cashier)
+    body = {
+        "code": code_of(shop.buyer),
+        "amount_fen": 10_000,
+        "coin_units": coin_units,
+        "points": points,
+    }
+    url = f"/api/v1/commerce/communities/{shop.community.slug}/sales/prepare"
+    return client.post(url, body, content_type="application/json")
+
+
+def test_the_preview_says_when_the_members_approval_will_be_needed(shop_a):
+    over = _prepare_api(shop_a, coin_units=6_000)  # 60 yuan of coins > 50
+    assert over.status_code == 200, over.content
+    assert over.json()["confirmation_needed"] is True
+    assert over.json()["confirmation_above_fen"] == 5_000
+    at_limit = _prepare_api(shop_a, coin_units=5_000).json()  # exactly 50: no approval
+    assert (at_limit["confirmation_needed"], at_limit["confirmation_above_fen"]) == (False, None)
+    # Points count with coins (preset A: a point is worth point_value_fen).
+    value = policy_in_force(community=shop_a.community).point_value_fen
+    points_over = 5_000 // value + 1
+    mixed = _prepare_api(shop_a, coin_units=0, points=points_over).json()
+    assert mixed["confirmation_needed"] is True
+    assert not SaleConfirmation.objects.exists()  # the preview writes nothing
+
+
+def test_the_preview_warns_nothing_when_approval_is_switched_off(shop_a, settings):
+    settings.LINLI_SALE_LIMITS = {"confirm_above_fen": 0}
+    assert _prepare_api(shop_a, coin_units=9_000).json()["confirmation_needed"] is False
+
+
+def test_the_till_page_warns_before_confirming(shop_a):
+    client = Client()
+    client.force_login(shop_a.cashier)
+    url = f"/c/{shop_a.community.slug}/till/"
+    form = {"action": "prepare", "code": code_of(shop_a.buyer), "amount": "100"}
+    over = client.post(url, {**form, "coins": "60"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'data-testid="preview-confirmation"' in over.content.decode()
+    assert "50.00" in over.content.decode() and "手机" in over.content.decode()
+    under = client.post(url, {**form, "coins": "40", "code": code_of(shop_a.buyer)})
+    assert 'data-testid="preview-confirmation"' not in under.content.decode()

@@ -270,3 +270,59 @@ def test_a_hold_released_by_the_ledger_expiry_no_longer_counts():
     assert closed.status == GroupBuyStatus.VOIDED
     assert set(closed.pledges.values_list("status", flat=True)) == {PledgeStatus.VOIDED}
     assert [available(cny_wallet(m)) for m in (early, late)] == [50_000, 50_000]
+
+
+def test_the_shops_own_people_cannot_pledge_in_its_group_buy():
+    """Owner or cashier of the group-buy's shop (or supplier) pledging would be buying
+    from themselves: refused with a code, nothing held; a former cashier may pledge."""
+    from django.test import Client
+
+    from linli.communities.models import Role
+    from linli.members.models import Member
+    from linli.merchants.models import MerchantStaff
+    from linli.merchants.services import staff_add
+    from tests.factories import make_role
+
+    town = build_town("A")
+    gb = eggs(town)
+    owner_member = Member.objects.get(user=town.merchant.owner)
+    with pytest.raises(errors.PledgeOwnShop) as refused:
+        group_buy_pledge(group_buy=gb, member=owner_member, units=1, now=town.now)
+    assert refused.value.code == "group_buy_own_shop" and refused.value.status == 409
+    cashier = staff_add(
+        merchant=town.merchant, username="gb-till", password="Till-pass-2026!", actor=None
+    ).user
+    make_role(cashier, town.community, Role.MEMBER)
+    cashier_member = Member.objects.create(
+        user=cashier, community=town.community, display_name="店员"
+    )
+    with pytest.raises(errors.PledgeOwnShop):
+        group_buy_pledge(group_buy=gb, member=cashier_member, units=1, now=town.now)
+    assert not gb.pledges.exists()
+    # Over the API: the same code, in both languages.
+    client = Client()
+    client.force_login(town.merchant.owner)
+    url = f"/api/v1/commerce/communities/{town.community.slug}/group-buys/{gb.id}/pledges"
+    answer = client.post(url, {"units": 1}, content_type="application/json")
+    assert answer.status_code == 409 and answer.json()["code"] == "group_buy_own_shop"
+    assert set(answer.json()["message"]) == {"zh-hans", "en"}
+    # A supplier's group-buy (created by the operator): the supplier's owner is refused,
+    # another shop's owner is an ordinary buyer there.
+    supplied = eggs(town, actor=town.operator, merchant=town.other_merchant)
+    supplier_owner = Member.objects.get(user=town.other_merchant.owner)
+    with pytest.raises(errors.PledgeOwnShop):
+        group_buy_pledge(group_buy=supplied, member=supplier_owner, units=1, now=town.now)
+    with pytest.raises(errors.WalletShort):  # past the own-shop check: only cash is missing
+        group_buy_pledge(group_buy=supplied, member=owner_member, units=1, now=town.now)
+    # The cashier's job ends: from then on an ordinary member.
+    MerchantStaff.objects.filter(user=cashier).update(is_active=False)
+    from linli.commerce.topups import wallet_cash_top_up
+
+    wallet_cash_top_up(
+        community=town.community,
+        actor=town.operator,
+        member_id=cashier_member.id,
+        amount_fen=10_000,
+        idempotency_key="former-cashier",
+    )
+    assert group_buy_pledge(group_buy=gb, member=cashier_member, units=1, now=town.now).units == 1

@@ -71,3 +71,37 @@ def test_cashier_records_a_sale_and_the_member_sees_the_receipt(
     assert page.get_by_test_id("receipt-amount").inner_text() == "100.00"
     assert page.get_by_test_id("receipt-leg").count() == 9
     audit_page(page, elderly=elderly)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_till_preview_warns_that_the_member_must_approve(
+    page, site_url, login, audit_page, shop, settings, language
+) -> None:
+    """Coins worth more than the threshold: the preview says so before the cashier
+    confirms; confirming then asks for the member's approval, as the preview said."""
+    from playwright.sync_api import expect
+
+    from tests.commerce.conftest import code_of
+
+    settings.LINLI_SALE_LIMITS = {"confirm_above_fen": 5_000}
+    slug, elderly = shop.community.slug, language == "zh-hans"
+    login(page, shop.cashier.username, CASHIER_PASSWORD)
+    page.goto(f"{site_url}/c/{slug}/till/")
+    _prepare(page, language, elderly)
+    page.locator("#code").fill(code_of(shop.buyer))
+    page.locator("#amount").fill("100")
+    page.locator("details summary").click()
+    page.locator("#coins").fill("60")
+    with page.expect_navigation():
+        page.get_by_test_id("prepare").click()
+    warning = page.get_by_test_id("preview-confirmation")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("50.00")
+    expect(warning).to_contain_text("手机" if language == "zh-hans" else "phone")
+    audit_page(page, elderly=elderly)
+    with page.expect_navigation():
+        page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("till-error")).to_contain_text(
+        "会员卡页面" if language == "zh-hans" else "member card page"
+    )
+    assert not Sale.objects.exists()

@@ -84,6 +84,10 @@ class PreviewOut(Schema):
     coupon_paid_fen: int = 0  # paid by a cross-store coupon
     voucher_fen: int = 0  # paid by a platform voucher, outside Linli
     commission_bp: int = 0
+    # Coins and points worth more than confirmation_above_fen: consume will first ask the
+    # member to approve on their phone (member_confirmation_required).
+    confirmation_needed: bool = False
+    confirmation_above_fen: int | None = None
 
 
 class SaleOut(Schema):
@@ -185,6 +189,7 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
     merchant, _role = selectors.till_at(user=request.user, slug=slug)
     preview = services.sale_prepare(
         merchant=merchant,
+        clerk=request.user,
         code=body.code,
         pin=body.pin,
         amount_fen=body.amount_fen,
@@ -211,6 +216,8 @@ def prepare(request: HttpRequest, slug: Slug, body: SaleIn) -> dict[str, Any]:
         "coupon_paid_fen": plan.paid_fen if plan is not None else 0,
         "voucher_fen": preview.voucher.value_fen if preview.voucher is not None else 0,
         "commission_bp": preview.commission_bp,
+        "confirmation_needed": preview.confirmation_above_fen is not None,
+        "confirmation_above_fen": preview.confirmation_above_fen,
     }
 
 

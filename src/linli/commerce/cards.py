@@ -31,7 +31,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from linli.commerce import errors
@@ -304,6 +304,24 @@ def _pin_check(
     return CardCheck(
         card=card, method=AuthMethod.PIN, step=None, staff_of_seller=_staff_of_seller(card)
     )
+
+
+def member_id_of_code(*, community_id: int, code: Any) -> int | None:
+    """The member a typed code or card number names, valid or not (a refused sale is
+    recorded with it); None when it names no card of the community."""
+    code = "".join(code.split()) if isinstance(code, str) else ""
+    if code.startswith(CODE_PREFIX) and len(code) == CODE_LENGTH:
+        cards = MemberCard.objects.filter(community_id=community_id, code_id=code[2:10])
+    elif code.startswith(CARD_PREFIX) and len(code) == CARD_NUMBER_LENGTH:
+        retired = RetiredCardNumber.objects.filter(community_id=community_id, number=code).values(
+            "card_id"
+        )
+        cards = MemberCard.objects.filter(community_id=community_id).filter(
+            Q(card_number=code) | Q(id__in=retired)
+        )
+    else:
+        return None
+    return cards.values_list("member_id", flat=True).first()
 
 
 def card_use(*, check: CardCheck) -> None:

@@ -35,6 +35,12 @@ class PledgeInvalid(DomainError):
     message = _("Pledge between 1 and %(max)s units.")
 
 
+class PledgeOwnShop(DomainError):
+    code = "group_buy_own_shop"
+    status = 409
+    message = _("The shop's owner and staff cannot pledge in their own shop's group-buy.")
+
+
 class AlreadyPledged(DomainError):
     code = "already_pledged"
     status = 409

@@ -55,7 +55,7 @@ from linli.ledger.services import (
 )
 from linli.members.models import Member
 from linli.merchants.models import Merchant, MerchantStatus, StaffRole
-from linli.merchants.selectors import staff_merchant
+from linli.merchants.selectors import staff_merchant, works_at
 
 MAX_TIERS = 5
 MAX_PRICE_FEN = 10_000_000  # 100 000 CNY a unit
@@ -218,7 +218,8 @@ def group_buy_create(
 def group_buy_pledge(
     *, group_buy: GroupBuy, member: Member, units: Any, now: datetime | None = None
 ) -> Pledge:
-    """Pledge `units`: hold units × the first tier's price on the member's CNY wallet."""
+    """Pledge `units`: hold units × the first tier's price on the member's CNY wallet. The
+    group-buy's own shop (owner or staff) cannot pledge (`group_buy_own_shop`)."""
     now = now or timezone.now()
     community = group_buy.community
     if member.community_id != community.id or member.closed_at is not None:
@@ -226,6 +227,8 @@ def group_buy_pledge(
     require_permission(user=member.user, community=community, action="groupbuy.pledge")
     if not _is_int(units) or not 1 <= units <= MAX_UNITS_PER_PLEDGE:
         raise errors.PledgeInvalid(max=MAX_UNITS_PER_PLEDGE)
+    if works_at(merchant=group_buy.merchant, user_id=member.user_id):
+        raise errors.PledgeOwnShop()  # the shop's (or supplier's) own people: self-dealing
     wallet, shop = member_wallet(member), merchant_account(group_buy.merchant)
     policy = policy_in_force(community=community, at=now)
     try:

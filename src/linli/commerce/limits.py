@@ -155,6 +155,14 @@ def units_value_fen(*, policy: PolicyVersion, coin_units: int, points: int) -> i
     return coin_units * policy.coin_value_fen // 100 + points * policy.point_value_fen
 
 
+def confirmation_threshold(*, policy: PolicyVersion, coin_units: int, points: int) -> int | None:
+    """The threshold (fen) the coins and points of a sale go over — the member must then
+    approve it on their phone — or None. No query: the preview warns with it in advance."""
+    threshold = sale_limits()["confirm_above_fen"]
+    value = units_value_fen(policy=policy, coin_units=coin_units, points=points)
+    return threshold if threshold and value > threshold else None
+
+
 def confirmation_for(
     *,
     merchant: Merchant,
@@ -167,9 +175,8 @@ def confirmation_for(
 ) -> SaleConfirmation | None:
     """None when no approval is needed; the member's fresh approval of this exact sale;
     otherwise record (or keep) a pending request and refuse with a coded reason."""
-    threshold = sale_limits()["confirm_above_fen"]
-    value = units_value_fen(policy=policy, coin_units=coin_units, points=points)
-    if not threshold or value <= threshold:
+    threshold = confirmation_threshold(policy=policy, coin_units=coin_units, points=points)
+    if threshold is None:
         return None
     same = SaleConfirmation.objects.filter(
         merchant=merchant,

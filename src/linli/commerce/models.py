@@ -434,5 +434,7 @@ class SaleConfirmation(models.Model):
         return f"confirmation {self.id}"
 
 
-# Platform vouchers (美团/抖音) recorded as part of a sale's payment (issue 6, receipts).
+# Fraud-type refusals at the till, for the anomaly view (issue 6, tillfix), and platform
+# vouchers (美团/抖音) recorded as part of a sale's payment (issue 6, receipts).
+from linli.commerce.refusal_models import TillRefusal, TillStep  # noqa: E402, F401
 from linli.commerce.voucher_models import SaleVoucher, VoucherPlatform  # noqa: E402, F401

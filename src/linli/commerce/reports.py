@@ -19,7 +19,16 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.commerce.models import FlashOrder, RefundKind, Sale, SaleRefund, SaleSource, SaleStatus
+from linli.commerce.models import (
+    FlashOrder,
+    RefundKind,
+    Sale,
+    SaleRefund,
+    SaleSource,
+    SaleStatus,
+    TillRefusal,
+)
+from linli.commerce.refusals import REFUSAL_LABELS
 from linli.communities.models import Community
 from linli.communities.permissions import has_permission
 from linli.errors import DomainError, Forbidden
@@ -489,3 +498,53 @@ def _store_hopping(
                 start = end + 1  # the next finding starts after this burst
     found.sort(key=lambda f: f.last_at, reverse=True)
     return found
+
+
+# --- fraud-type refusals at the till (refusals.py) ----------------------------------------
+
+
+class RefusalFilterInvalid(DomainError):
+    code = "refusal_filter_invalid"
+    status = 400
+    message = _("Choose one of the listed refusals, or all of them.")
+
+
+@dataclass(frozen=True)
+class RefusalRow:
+    at: datetime
+    merchant: str
+    clerk: str
+    code: str
+    label: str
+    member_id: int | None
+    member: str  # masked; "" when the typed code named no card
+
+
+def till_refusals(
+    *, community: Community, code: str = "", page: Any = 1, now: datetime | None = None
+) -> Page:
+    """The fraud-type refusals of the last `window_days`, newest first, 20 a page; `code`
+    keeps one kind of refusal ("" = all)."""
+    if code and code not in REFUSAL_LABELS:
+        raise RefusalFilterInvalid()
+    now = now or timezone.now()
+    since = now - timedelta(days=anomaly_thresholds()["window_days"])
+    rows = TillRefusal.objects.filter(community=community, created_at__gte=since)
+    if code:
+        rows = rows.filter(code=code)
+    found = rows.select_related("merchant", "clerk", "member").order_by("-created_at", "-id")
+    page_of = Paginator(found, PAGE_SIZE).get_page(page)
+    return Page([_refusal_row(r) for r in page_of.object_list], page_of.number, page_of.paginator)
+
+
+def _refusal_row(refusal: TillRefusal) -> RefusalRow:
+    member = refusal.member
+    return RefusalRow(
+        at=refusal.created_at,
+        merchant=refusal.merchant.name,
+        clerk=refusal.clerk.get_username() if refusal.clerk is not None else "",
+        code=refusal.code,
+        label=str(REFUSAL_LABELS.get(refusal.code, refusal.code)),
+        member_id=member.id if member is not None else None,
+        member=masked(member.display_name) if member is not None else "",
+    )

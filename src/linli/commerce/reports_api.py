@@ -117,10 +117,33 @@ class StoreHoppingOut(Schema):
     last_at: str
 
 
+class RefusalOut(Schema):
+    at: str
+    merchant: str
+    clerk: str
+    code: str
+    label: str
+    member_id: int | None  # operators and auditors only
+    member: str
+
+
+class RefusalsPageOut(Schema):
+    page: int
+    pages: int
+    count: int
+    rows: list[RefusalOut]
+
+
 class AnomaliesOut(Schema):
     thresholds: dict[str, int]
     clerks_with_undos: list[ClerkUndosOut]
     store_hopping: list[StoreHoppingOut]
+    till_refusals: RefusalsPageOut
+
+
+class AnomaliesQuery(Schema):
+    refusal: str = Field("", max_length=64)
+    page: int = Field(1, ge=1, le=100_000)
 
 
 def _receipt_url(slug: str, sale_id: int) -> str:
@@ -234,11 +257,25 @@ def log(request: HttpRequest, slug: Slug, query: Query[LogQuery]) -> dict[str, A
 
 
 @router.get(BASE + "/anomalies", response=AnomaliesOut)
-def anomalies(request: HttpRequest, slug: Slug) -> dict[str, Any]:
+def anomalies(request: HttpRequest, slug: Slug, query: Query[AnomaliesQuery]) -> dict[str, Any]:
     community = community_get(slug=slug)
     show_member_id = reports.anomalies_reader(user=request.user, community=community)
     clerks, hopping, thresholds = reports.anomalies(community=community)
+    refusals = reports.till_refusals(community=community, code=query.refusal, page=query.page)
     return {
+        "till_refusals": {
+            "page": refusals.number,
+            "pages": refusals.paginator.num_pages,
+            "count": refusals.paginator.count,
+            "rows": [
+                {
+                    **vars(r),
+                    "at": r.at.isoformat(),
+                    "member_id": r.member_id if show_member_id else None,
+                }
+                for r in refusals.object_list
+            ],
+        },
         "thresholds": thresholds,
         "clerks_with_undos": [vars(c) for c in clerks],
         "store_hopping": [

@@ -10,7 +10,16 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.commerce import cards, coupons, errors, household, limits, member_prices, vouchers
+from linli.commerce import (
+    cards,
+    coupons,
+    errors,
+    household,
+    limits,
+    member_prices,
+    refusals,
+    vouchers,
+)
 from linli.commerce.accounts import member_wallet, merchant_account
 from linli.commerce.legs import PaymentPart, PlannedLeg, Rates, Reward, refund_legs, sale_legs
 from linli.commerce.models import (
@@ -21,6 +30,7 @@ from linli.commerce.models import (
     SaleRefund,
     SaleSource,
     SaleStatus,
+    TillStep,
 )
 from linli.communities.models import Community, PolicyVersion
 from linli.communities.selectors import policy_in_force
@@ -61,6 +71,8 @@ class Preview:
     # --- receipts: a platform voucher part; the graded commission rate ---
     voucher: vouchers.VoucherIn | None = None
     commission_bp: int = 0
+    # --- the member must approve on their phone: coins and points over this (fen), or None
+    confirmation_above_fen: int | None = None
 
 
 def _referrers(member: Member, merchant: Merchant) -> tuple[int | None, Member | None]:
@@ -153,10 +165,40 @@ def sale_prepare(
     now: datetime | None = None,
     coupon_ids: list[int] | None = None,
     voucher: vouchers.VoucherIn | None = None,
+    clerk: Any = None,
 ) -> Preview:
     """核销 step 1 (SPEC "核销 in three verbs"): who (masked), what applies, totals — nothing
-    is written and the code is not used up."""
+    is written and the code is not used up (a fraud-type refusal is recorded for the
+    anomaly view, `refusals.py`)."""
     now = now or timezone.now()
+    with refusals.refusals_recorded(
+        merchant=merchant, clerk=clerk, code=code, step=TillStep.PREPARE, now=now
+    ):
+        return _prepare(
+            merchant=merchant,
+            code=code,
+            amount_fen=amount_fen,
+            coin_units=coin_units,
+            points=points,
+            pin=pin,
+            now=now,
+            coupon_ids=coupon_ids,
+            voucher=voucher,
+        )
+
+
+def _prepare(
+    *,
+    merchant: Merchant,
+    code: str,
+    amount_fen: int,
+    coin_units: int,
+    points: int,
+    pin: str,
+    now: datetime,
+    coupon_ids: list[int] | None,
+    voucher: vouchers.VoucherIn | None,
+) -> Preview:
     amount_fen, coin_units, points = _checked_input(amount_fen, coin_units, points)
     check = cards.card_check(
         community_id=merchant.community_id, code=code, pin=pin, now=now, seller_id=merchant.id
@@ -232,6 +274,9 @@ def sale_prepare(
         coupon_plan=plan,
         voucher=voucher,
         commission_bp=commission_bp,
+        confirmation_above_fen=limits.confirmation_threshold(
+            policy=policy, coin_units=coin_units, points=points
+        ),
     )
 
 
@@ -379,7 +424,8 @@ def sale_consume(
     voucher: vouchers.VoucherIn | None = None,
 ) -> tuple[Sale, bool]:
     """核销 step 2: use the code up and post ONE journal with every leg. A retry with the
-    same request_no returns the first sale (and `True` for "replayed")."""
+    same request_no returns the first sale (and `True` for "replayed"). A fraud-type
+    refusal is recorded after the sale's transaction rolled back (`refusals.py`)."""
     request_no = _request_no(request_no)
     if source not in SaleSource.values:
         source = SaleSource.POS
@@ -387,7 +433,41 @@ def sale_consume(
     if existing is not None:
         return _replayed(existing, amount_fen, coin_units, points), True
     now = now or timezone.now()
-    preview = sale_prepare(
+    with refusals.refusals_recorded(
+        merchant=merchant, clerk=clerk, code=code, step=TillStep.CONSUME, now=now
+    ):
+        return _consume(
+            merchant=merchant,
+            clerk=clerk,
+            request_no=request_no,
+            code=code,
+            amount_fen=amount_fen,
+            coin_units=coin_units,
+            points=points,
+            pin=pin,
+            source=source,
+            now=now,
+            coupon_ids=coupon_ids,
+            voucher=voucher,
+        )
+
+
+def _consume(
+    *,
+    merchant: Merchant,
+    clerk: Any,
+    request_no: str,
+    code: str,
+    amount_fen: int,
+    coin_units: int,
+    points: int,
+    pin: str,
+    source: str,
+    now: datetime,
+    coupon_ids: list[int] | None,
+    voucher: vouchers.VoucherIn | None,
+) -> tuple[Sale, bool]:
+    preview = _prepare(
         merchant=merchant,
         code=code,
         amount_fen=amount_fen,

@@ -13,13 +13,14 @@ from django.views.decorators.http import require_POST
 
 from linli.commerce import limits, reports
 from linli.commerce.models import SaleSource, SaleStatus
+from linli.commerce.refusals import REFUSAL_LABELS
 from linli.commerce.reports_api import settlement_csv_response
 from linli.communities.models import Community
 from linli.errors import DomainError, Forbidden, NotFound
 from linli.ledger.display import amount_display
 from linli.members.selectors import member_for_user
 from linli.merchants.models import StaffRole
-from linli.web.pages import community_or_404
+from linli.web.pages import community_or_404, error_message
 
 
 def _reader(request: HttpRequest, community: Community, action: str) -> tuple[Any, str]:
@@ -190,13 +191,23 @@ def anomalies(request: HttpRequest, slug: str) -> HttpResponse:
     except Forbidden:
         raise PermissionDenied from None
     clerks, hopping, thresholds = reports.anomalies(community=community)
-    context = {
+    refusal_code = request.GET.get("refusal", "")
+    context: dict[str, Any] = {
         "community": community,
         "show_member_id": show_member_id,
         "clerks": clerks,
         "hopping": hopping,
         "thresholds": thresholds,
+        "refusal_code": refusal_code,
+        "refusal_labels": {code: str(label) for code, label in REFUSAL_LABELS.items()},
     }
+    try:
+        context["refusals"] = reports.till_refusals(
+            community=community, code=refusal_code, page=request.GET.get("page", 1)
+        )
+    except DomainError as error:
+        context["refusal_error"] = error_message(error)
+        context["refusals"] = reports.till_refusals(community=community)
     return render(request, "commerce/anomalies.html", context)
 
 

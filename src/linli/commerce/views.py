@@ -115,6 +115,13 @@ def _voucher_preview(preview: services.Preview) -> dict[str, Any]:
     }
 
 
+def _confirmation_preview(preview: services.Preview) -> dict[str, Any]:
+    """Warn before confirming that the member will have to approve on their phone."""
+    if preview.confirmation_above_fen is None:
+        return {}
+    return {"confirmation_above": amount_display(preview.confirmation_above_fen, "CNY")}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def till(request: HttpRequest, slug: str) -> HttpResponse:
@@ -151,7 +158,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                     **inputs,
                 )
                 return redirect("commerce:receipt", slug=community.slug, sale_id=sale.id)
-            preview = services.sale_prepare(merchant=merchant, **inputs)
+            preview = services.sale_prepare(merchant=merchant, clerk=request.user, **inputs)
             legs = [leg.as_json() for leg in preview.legs]
             context["preview"] = {
                 "member": preview.masked_name,
@@ -164,6 +171,7 @@ def till(request: HttpRequest, slug: str) -> HttpResponse:
                 **_price_lines(preview.price),
                 **_coupon_preview(preview),
                 **_voucher_preview(preview),
+                **_confirmation_preview(preview),
             }
             context["request_no"] = secrets.token_hex(8)
         except DomainError as error:

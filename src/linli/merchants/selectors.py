@@ -142,6 +142,14 @@ def staff_merchant(*, user: Any, community: Community) -> tuple[Merchant, str] |
     return (job.merchant, job.role) if job is not None else None
 
 
+def works_at(*, merchant: Merchant, user_id: int) -> bool:
+    """Is this login the shop's owner or one of its active staff? (Self-dealing: a shop's
+    own people do not buy from it through Linli.) One query at most."""
+    if merchant.owner_id == user_id:
+        return True
+    return MerchantStaff.objects.filter(merchant=merchant, user_id=user_id, is_active=True).exists()
+
+
 # --- the committee's chair (A§3.1 轮值主席) -----------------------------------------------
 
 
