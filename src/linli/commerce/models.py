@@ -417,4 +417,11 @@ class SaleConfirmation(models.Model):
 
 
 # Platform vouchers (美团/抖音) recorded as part of a sale's payment (issue 6, receipts).
+# Points lots derived from the ledger (issue 6 "Points": freeze, expiry, FIFO by expiry).
+from linli.commerce.points_models import (  # noqa: E402, F401
+    LotUseKind,
+    PointsBook,
+    PointsLot,
+    PointsLotUse,
+)
 from linli.commerce.voucher_models import SaleVoucher, VoucherPlatform  # noqa: E402, F401
