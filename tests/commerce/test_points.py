@@ -25,7 +25,12 @@ def test_rules_come_from_the_policy_in_force(shop_b):
     assert rules[0] == "Earn 0.5 points per yuan spent at alliance shops."
     assert any("1 point = 0.25 yuan" in r for r in rules)
     assert any("5000 points" in r for r in rules)
-    assert rules[-1] == "Points are valid for 12 months after they are earned."
+    assert "Points are valid for 12 months after they are earned." in rules
+    assert any("frozen until its 7-day return window closes" in r for r in rules)
+    assert rules[-1] == (
+        "Points are spent earliest-expiring first. We remind you in your inbox "
+        "30 and 7 days before points expire."
+    )
 
 
 def test_balance_and_history_from_the_ledger_after_a_sale(shop_b):
@@ -37,17 +42,18 @@ def test_balance_and_history_from_the_ledger_after_a_sale(shop_b):
         amount_fen=10_000,
     )
     assert points.points_summary(member=shop_b.buyer) == {
-        "balance": "50",
-        "available": "50",
+        "balance": "0",
+        "available": "0",
         "held": "0",
+        "frozen": "50",
     }
     history = points.points_history(member=shop_b.buyer)
-    assert [(row.change, row.balance) for row in history] == [("+50", "50")]
+    assert [(row.change, row.balance, row.frozen) for row in history] == [("+50", "50", True)]
     page = _client(shop_b.buyer.user).get(f"/c/{shop_b.community.slug}/points/")
     text = page.content.decode()
     assert page.status_code == 200
     assert "在联盟商家每消费 1 元得 0.5 积分" in text and "12 个月内有效" in text
-    assert "在联盟商家消费" in text and 'data-testid="points-total">50<' in text
+    assert "在联盟商家消费" in text and 'data-testid="points-frozen">50<' in text
 
 
 def test_held_points_show_as_held_not_spendable(shop_b):
@@ -66,6 +72,7 @@ def test_held_points_show_as_held_not_spendable(shop_b):
         "balance": "300",
         "available": "180",
         "held": "120",
+        "frozen": "0",
     }
     with translation.override("en"):
         assert points.points_history(member=shop_b.buyer)[0].held == "120 held"

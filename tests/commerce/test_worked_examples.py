@@ -1,6 +1,7 @@
 """Hand-computed worked examples (issue 6): a 100 CNY sale, 60 cash + 40 in coins (A) or
 points (B), by a member referred by the owner of shop C. Every leg, to the fen."""
 
+from linli.commerce.accounts import member_frozen_points
 from linli.commerce.services import sale_consume
 from linli.ledger.models import AccountKind, Journal, Transfer
 from linli.ledger.services import chart_ensure
@@ -98,13 +99,16 @@ def test_preset_b_sale_60_cash_40_in_points(db):
     # B: commission 3%, no fund, no merchant rebate; 0.5 point per CNY back.
     # Points: 160 × 3% = 4.8 → floor 4 (remainder .8) and merchant 155.2 → 155 (.2);
     # the one point left over goes to the larger remainder: commission 5, merchant 155.
+    # The 50 points back are frozen until the 7-day return window closes.
+    frozen = member_frozen_points(shop.buyer)
     assert _legs(sale.journal_id) == [
         (chart[(AccountKind.CASH_IN, "CNY")].id, m_cny.id, 6_000, "CNY"),
         (m_cny.id, chart[(AccountKind.PLATFORM_REVENUE, "CNY")].id, 180, "CNY"),
         (wallet.id, m_pts.id, 160, "PTS"),
         (m_pts.id, chart[(AccountKind.PLATFORM_REVENUE, "PTS")].id, 5, "PTS"),
-        (chart[(AccountKind.ISSUANCE, "PTS")].id, wallet.id, 50, "PTS"),
+        (chart[(AccountKind.ISSUANCE, "PTS")].id, frozen.id, 50, "PTS"),
     ]
     assert balance(m_cny) - before[m_cny.id] == 5_820
     assert balance(m_pts) - before[m_pts.id] == 155
-    assert balance(wallet) == 1_000 - 160 + 50
+    assert balance(wallet) == 1_000 - 160
+    assert balance(frozen) == 50

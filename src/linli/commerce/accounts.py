@@ -20,6 +20,18 @@ def member_wallet(member: Member, asset: str = "CNY") -> Account:
     )
 
 
+def member_frozen_points(member: Member) -> Account:
+    """A member's frozen points: cash-back not spendable until the sale's return window
+    closes (`linli.commerce.lots` releases it into the PTS wallet)."""
+    return account_open(
+        community=member.community,
+        kind=AccountKind.MEMBER_FROZEN,
+        asset="PTS",
+        owner_type="member",
+        owner_id=member.id,
+    )
+
+
 def merchant_account(merchant: Merchant, asset: str = "CNY") -> Account:
     """A merchant's account in one asset (what it is owed and what it can pay from)."""
     return account_open(

@@ -17,6 +17,7 @@ from linli.commerce.coupon_api import router as coupon_router
 from linli.commerce.groupbuy_api import router as group_buy_router
 from linli.commerce.household_api import router as household_router
 from linli.commerce.models import Sale, SaleSource, VoucherPlatform
+from linli.commerce.points_api import router as points_router
 from linli.commerce.price_api import router as price_router
 from linli.commerce.views import receipt_pdf_response
 from linli.communities.audit import audit_ip
@@ -333,5 +334,12 @@ def card_rotate_for(
 
 
 # Coupons, bundles, member prices, group-buys and ad slots: own modules, same prefix.
-for _sub_router in (coupon_router, bundle_router, price_router, group_buy_router, household_router):
+for _sub_router in (
+    coupon_router,
+    bundle_router,
+    price_router,
+    group_buy_router,
+    household_router,
+    points_router,
+):
     router.add_router("", _sub_router)

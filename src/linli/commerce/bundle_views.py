@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from linli.commerce import bundle_selectors as selectors
-from linli.commerce import bundles, member_prices, points
+from linli.commerce import bundles, lots, member_prices, points
 from linli.commerce.bundle_models import BundlePiece
 from linli.commerce.price_api import discount_out, owner_shop
 from linli.commerce.views import _fen
@@ -248,11 +248,18 @@ def points_page(request: HttpRequest, slug: str) -> HttpResponse:
     if member is None or member.community_id != community.id:
         raise Http404
     policy = policy_in_force(community=community)
+    lots.lots_sync(member=member)  # the lots follow the ledger (commerce/lots.py)
+    before = request.GET.get("before", "")
+    history, next_before = points.history_page(
+        member=member, before_seq=int(before) if before.isdigit() and len(before) < 15 else None
+    )
     context = {
         "community": community,
         "issued": points.points_issued(policy),
         "rules": points.earning_rules(policy),
         "summary": points.points_summary(member=member),
-        "history": points.points_history(member=member),
+        "lots": points.points_lots(member=member),
+        "history": history,
+        "next_before": next_before,
     }
     return render(request, "commerce/points.html", context)

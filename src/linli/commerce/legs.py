@@ -25,7 +25,9 @@ fees, which flow back to the merchant, so rounding never overdraws it. Each refu
 difference from the previous one, so any sequence of partial refunds never reverses more
 than the original and a full refund reverses it exactly. A cash-back the member has spent
 since is not clawed back below zero: the unrecoverable part is borne by the platform's
-`subsidy` account (subsidy → issuance), named on the receipt.
+`subsidy` account (subsidy → issuance), named on the receipt. Cash-back in points is
+credited to the member's frozen points account (`commerce/lots.py`) and taken back from
+there first, then from the wallet if it was released meanwhile.
 """
 
 from dataclasses import asdict, dataclass
@@ -140,11 +142,16 @@ def refund_legs(
     refunded_after_fen: int,
     member_available: dict[int, int],
     subsidy_accounts: dict[str, int],
+    spill: dict[int, int] | None = None,
 ) -> list[PlannedLeg]:
     """The reversing legs for moving the cumulative refund from `before` to `after` fen.
 
     `member_available` maps the member's wallet ids to what they hold now; a reward
-    reversal never takes more than that plus what this refund gives back to them."""
+    reversal never takes more than that plus what this refund gives back to them.
+    `spill` maps a frozen points account to its member's wallet: a reward credited frozen
+    is taken back from the frozen points first, then from the wallet (the window closed
+    and the points were released), and only the rest is written off."""
+    spill = spill or {}
     legs: list[PlannedLeg] = []
     incoming: dict[int, int] = {}
     for leg in original:
@@ -169,19 +176,23 @@ def refund_legs(
             continue
         member_id = leg.credit_account_id
         if leg.reason in ("cashback", "gold") and member_id in member_available:
-            can_take = max(0, member_available[member_id] + incoming.get(member_id, 0))
-            taken = min(delta, can_take)
-            member_available[member_id] = member_available[member_id] - taken
-            if taken:
-                legs.append(
-                    PlannedLeg(member_id, leg.debit_account_id, taken, leg.asset, leg.reason)
-                )
-            if delta - taken:
+            for source in (member_id, spill.get(member_id)):
+                if source is None or source not in member_available or not delta:
+                    continue
+                can_take = max(0, member_available[source] + incoming.get(source, 0))
+                taken = min(delta, can_take)
+                member_available[source] = member_available[source] - taken
+                delta -= taken
+                if taken:
+                    legs.append(
+                        PlannedLeg(source, leg.debit_account_id, taken, leg.asset, leg.reason)
+                    )
+            if delta:
                 legs.append(
                     PlannedLeg(
                         subsidy_accounts[leg.asset],
                         leg.debit_account_id,
-                        delta - taken,
+                        delta,
                         leg.asset,
                         "writeoff",
                     )

@@ -434,7 +434,14 @@ class SaleConfirmation(models.Model):
         return f"confirmation {self.id}"
 
 
-# Fraud-type refusals at the till, for the anomaly view (issue 6, tillfix), and platform
-# vouchers (美团/抖音) recorded as part of a sale's payment (issue 6, receipts).
+# Fraud-type refusals at the till, for the anomaly view (issue 6, tillfix); platform vouchers
+# (美团/抖音) recorded as part of a sale's payment (issue 6, receipts); points lots derived
+# from the ledger (issue 6 "Points": freeze, expiry, FIFO by expiry).
+from linli.commerce.points_models import (  # noqa: E402, F401
+    LotUseKind,
+    PointsBook,
+    PointsLot,
+    PointsLotUse,
+)
 from linli.commerce.refusal_models import TillRefusal, TillStep  # noqa: E402, F401
 from linli.commerce.voucher_models import SaleVoucher, VoucherPlatform  # noqa: E402, F401

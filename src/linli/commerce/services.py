@@ -16,6 +16,7 @@ from linli.commerce import (
     errors,
     household,
     limits,
+    lots,
     member_prices,
     refusals,
     vouchers,
@@ -319,8 +320,8 @@ def _plan(
     reward_asset = policy.spend_reward_asset
     chart, accounts = _sale_accounts(
         merchant.community,
-        members=[(member, asset) for asset, _units, kind, _why in paying if kind is None]
-        + [(m, reward_asset) for m in (member, gold_member) if m is not None],
+        members=[_wallet_key(member, asset) for asset, _units, kind, _why in paying if kind is None]
+        + [_reward_key(m, reward_asset) for m in (member, gold_member) if m is not None],
         merchants=[
             (merchant_id, asset)
             for merchant_id in (merchant.id, rebate_shop_id)
@@ -352,9 +353,9 @@ def _plan(
     reward = Reward(
         asset=reward_asset,
         issuance_account_id=chart[(AccountKind.ISSUANCE, reward_asset)].id,
-        member_account_id=accounts[_wallet_key(member, reward_asset)].id,
+        member_account_id=accounts[_reward_key(member, reward_asset)].id,
         gold_account_id=(
-            accounts[_wallet_key(gold_member, reward_asset)].id if gold_member is not None else None
+            accounts[_reward_key(gold_member, reward_asset)].id if gold_member is not None else None
         ),
     )
     return sale_legs(amount_fen=amount_fen, parts=parts, reward=reward, rates=rates)
@@ -367,6 +368,14 @@ def _wallet_key(member: Member, asset: str) -> _AccountKey:
     return (AccountKind.MEMBER_WALLET, asset, "member", member.id)
 
 
+def _reward_key(member: Member, asset: str) -> _AccountKey:
+    """Where a sale's reward goes: points stay frozen until the return window closes
+    (SPEC "Points"; released by `lots.points_release_due`), coins go to the wallet."""
+    if asset == "PTS":
+        return (AccountKind.MEMBER_FROZEN, asset, "member", member.id)
+    return _wallet_key(member, asset)
+
+
 def _shop_key(merchant_id: int, asset: str) -> _AccountKey:
     return (AccountKind.MERCHANT, asset, "merchant", merchant_id)
 
@@ -374,19 +383,23 @@ def _shop_key(merchant_id: int, asset: str) -> _AccountKey:
 def _sale_accounts(
     community: Community,
     *,
-    members: list[tuple[Member, str]],
+    members: list[_AccountKey],
     merchants: list[tuple[int, str]],
 ) -> tuple[dict[tuple[str, str], Account], dict[tuple[str, str, str, int | None], Account]]:
     """The chart and every owned account a sale touches in ONE SELECT (a sale is planned
     twice, at prepare and at consume); a chart account missing goes through
     `chart_ensure` and an owned account never used before through `account_open`, which
     create them."""
-    wanted = [_wallet_key(m, a) for m, a in members] + [_shop_key(m, a) for m, a in merchants]
+    wanted = [*members, *(_shop_key(m, a) for m, a in merchants)]
     read = list(
         Account.objects.filter(community=community).filter(
             Q(owner_id__isnull=True)
             | Q(
-                kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MERCHANT],
+                kind__in=[
+                    AccountKind.MEMBER_WALLET,
+                    AccountKind.MEMBER_FROZEN,
+                    AccountKind.MERCHANT,
+                ],
                 owner_id__in={key[3] for key in wanted},
             )
         )
@@ -641,11 +654,7 @@ def _refund_post(
         # coupons: refused if partial with a cross-store coupon; given back when made whole
         coupons.refund_coupons(sale=locked, amount_fen=amount_fen, actor=actor, now=now)
         original = _legs_of(locked)
-        wallets = Account.objects.filter(
-            id__in={g.credit_account_id for g in original if g.reason in ("cashback", "gold")},
-            kind=AccountKind.MEMBER_WALLET,
-        )
-        available = {a.id: account_balances(account=a).available for a in wallets}
+        available, spill = _reward_sources(locked, original)
         chart = chart_ensure(community=locked.community)
         legs = refund_legs(
             original=original,
@@ -656,6 +665,7 @@ def _refund_post(
             subsidy_accounts={
                 a: chart[(AccountKind.SUBSIDY, a)].id for a in ("CNY", "TIME", "PTS")
             },
+            spill=spill,
         )
         if not legs:  # too small to move a single unit of any leg: nothing to post
             raise errors.RefundInvalid()
@@ -689,6 +699,32 @@ def _refund_post(
             source=source,
             created_at=now,
         )
+
+
+def _reward_sources(
+    sale: Sale, original: list[PlannedLeg]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """What a refund may take the sale's rewards back from: the wallets credited (what they
+    can spend now) and, for points credited frozen, what is left frozen of THIS sale's lot
+    then the member's wallet (`spill`). Locks each member's points book, members in id
+    order, before the journal locks the accounts (the order `commerce/lots.py` keeps)."""
+    rewarded = Account.objects.filter(
+        id__in={g.credit_account_id for g in original if g.reason in ("cashback", "gold")},
+        kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MEMBER_FROZEN],
+    ).order_by("owner_id")
+    available: dict[int, int] = {}
+    spill: dict[int, int] = {}
+    for account in rewarded:
+        if account.kind == AccountKind.MEMBER_WALLET:
+            available[account.id] = account_balances(account=account).available
+            continue
+        owner = Member.objects.select_related("community").get(id=account.owner_id or 0)
+        lots.lots_sync(member=owner)  # takes the book lock, held until the refund commits
+        wallet = member_wallet(owner, "PTS")
+        available[account.id] = lots.frozen_left_for(member=owner, journal_id=sale.journal_id)
+        available[wallet.id] = account_balances(account=wallet).available
+        spill[account.id] = wallet.id
+    return available, spill
 
 
 # --- flash sales for points (积分秒杀) ------------------------------------------------------

@@ -5,6 +5,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from linli.commerce.bundles import bundles_expire
 from linli.commerce.groupbuys import group_buys_close_due
+from linli.commerce.lots import points_expire_due, points_release_due, points_remind_due
 from linli.commerce.referrals import referrals_qualify_by_purchase
 from linli.communities.models import Community
 
@@ -25,3 +26,16 @@ def expire_bundles() -> int:
 def referrals_by_purchase() -> int:
     """Nightly: referrals whose referee's first kept purchase is past the return window."""
     return sum(referrals_qualify_by_purchase(community=c) for c in Community.objects.order_by("id"))
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def release_frozen_points() -> int:
+    """Cash-back points whose sale's return window has closed become spendable."""
+    return points_release_due()
+
+
+@db_periodic_task(crontab(minute="10", hour="0"))
+def points_lots_nightly() -> int:
+    """Nightly: reminders 30 and 7 days before lots expire, then the expiry of lots past
+    their date whose 30-day reminder went out at least 30 days before."""
+    return points_remind_due() + points_expire_due()

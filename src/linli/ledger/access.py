@@ -26,13 +26,14 @@ def may_view_all(*, actor: Any, community: Community) -> bool:
 
 
 def accounts_of_actor(*, community: Community, actor: Any) -> QuerySet[Account]:
-    """The caller's own accounts in this community (their member wallets), in id order."""
+    """The caller's own accounts in this community (their member wallets and frozen points),
+    in id order."""
     if not getattr(actor, "is_authenticated", False):
         return Account.objects.none()
     member_ids = Member.objects.filter(user=actor, community=community).values_list("id", flat=True)
     return Account.objects.filter(
         community=community,
-        kind=AccountKind.MEMBER_WALLET,
+        kind__in=[AccountKind.MEMBER_WALLET, AccountKind.MEMBER_FROZEN],
         owner_type=MEMBER_OWNER_TYPE,
         owner_id__in=list(member_ids),
     ).order_by("id")

@@ -35,6 +35,8 @@ class Asset(models.Model):
 
 class AccountKind(models.TextChoices):
     MEMBER_WALLET = "member_wallet", _("member wallet")
+    # Points earned as cash-back, not spendable until the sale's return window closes.
+    MEMBER_FROZEN = "member_frozen", _("member's frozen points")
     MERCHANT = "merchant", _("merchant account")
     PLATFORM_REVENUE = "platform_revenue", _("platform revenue")
     FEE_ESCROW = "fee_escrow", _("membership fee escrow")

@@ -28,6 +28,11 @@ NOTICE_TEXTS = {
         "paid into your account."
     ),
     "marketing": _("%(text)s"),
+    # Points lots (linli.commerce.lots): 30 and 7 days before a lot expires.
+    "points_expiring": _(
+        "%(points)s of your points expire on %(on)s. Spend them at an alliance shop before "
+        "then; the points page shows every lot and its expiry date."
+    ),
     # Household cards (family packages): the invited member confirms on their own login.
     "household_invited": _(
         "You are invited to your household's family package. Confirm or decline on the "

@@ -59,8 +59,9 @@ def _chart_create(community: Community) -> dict[tuple[str, str], Account]:
 def account_open(
     *, community: Community, kind: str, asset: str, owner_type: str, owner_id: int, name: str = ""
 ) -> Account:
-    """An owned account (member wallet, merchant account); member wallets can never go negative."""
-    if kind not in (AccountKind.MEMBER_WALLET, AccountKind.MERCHANT):
+    """An owned account (member wallet, a member's frozen points, merchant account); none of
+    them can go negative."""
+    if kind not in (AccountKind.MEMBER_WALLET, AccountKind.MEMBER_FROZEN, AccountKind.MERCHANT):
         raise errors.InvalidPosting(reason="only member and merchant accounts have owners")
     if asset not in {code for code, _scale, _name in ASSETS}:
         raise errors.InvalidPosting(reason="unknown asset")
