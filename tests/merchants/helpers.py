@@ -42,3 +42,34 @@ def commerce_sale(merchant, buyer, step: int, amount_fen: int = 5_000):
         now=now,
     )
     return sale
+
+
+def commerce_sales(merchant, count: int, amount_fen: int = 5_000) -> list:
+    """`count` real 核销 at the shop, each by a new member (the till's per-member velocity
+    limit allows only a few sales per member in a few minutes)."""
+    from tests.factories import make_member
+
+    return [
+        commerce_sale(merchant, make_member(merchant.community), 1, amount_fen)
+        for _ in range(count)
+    ]
+
+
+def sale_undo_now(sale) -> None:
+    """The clerk undoes the sale at once (within the undo window)."""
+    from linli.commerce.services import sale_undo
+
+    sale_undo(sale=sale, actor=sale.merchant.owner, now=sale.created_at)
+
+
+def sale_refund_now(sale, amount_fen: int) -> None:
+    """The owner refunds `amount_fen` of the sale right away (all of it: a full refund)."""
+    from linli.commerce.services import sale_refund
+
+    sale_refund(
+        sale=sale,
+        actor=sale.merchant.owner,
+        request_no=f"r{next(_keys)}",
+        amount_fen=amount_fen,
+        now=sale.created_at,
+    )

@@ -23,15 +23,14 @@ from linli.merchants.models import (
 from linli.merchants.scoring import QuarterClosed, hearing_decide, quarter_close, quarter_of
 from linli.merchants.trust import complaint_decide, complaint_file, rating_create
 from tests.factories import make_member, make_merchant
-from tests.merchants.helpers import commerce_sale, record_sale
+from tests.merchants.helpers import commerce_sale, commerce_sales, record_sale
 
 
 def test_offer_is_compared_with_the_months_revenue(community):
     merchant = make_merchant(community, "fruit")
     today = timezone.localdate()
     assert offer_check(merchant=merchant, month=today).value_fen is None
-    for _ in range(4):
-        record_sale(merchant, 25_000)  # 1 000 CNY this month
+    commerce_sales(merchant, 4, 25_000)  # 1 000 CNY this month
     offer = offer_publish(
         merchant=merchant,
         month=today,

@@ -50,6 +50,7 @@ from linli.merchants.trust import (
     violation_record,
 )
 from tests.factories import make_merchant
+from tests.merchants.helpers import commerce_sales
 
 _keys = itertools.count()
 
@@ -231,20 +232,21 @@ def test_complaint_rate_above_five_percent_red_lists_then_removal_black_lists(
 ):
     merchant = make_merchant(community, "dry-cleaning")
     policy = policy_in_force(community=community)
-    sales = [_sale(merchant) for _ in range(COMPLAINT_RATE_MIN_SALES)]
+    sales = commerce_sales(merchant, COMPLAINT_RATE_MIN_SALES)
+    later = timezone.now() + timedelta(minutes=5)  # after the sales (stamped ≤ 30 s ahead)
     # 1 verified of 20 sales = 5 %: at the line, not above it.
     first = complaint_file(
-        merchant=merchant, complainant=resident, text="1", sale_journal_id=sales[0]
+        merchant=merchant, complainant=resident, text="1", sale_journal_id=sales[0].journal_id
     )
     complaint_decide(complaint=first, verified=True, compensation_fen=100, actor=operator)
     assert policy.complaint_rate_red_bp == 500
-    assert red_list_review() == 0
+    assert red_list_review(now=later) == 0
     second = complaint_file(merchant=merchant, complainant=resident, text="2")
     complaint_decide(complaint=second, verified=True, compensation_fen=100, actor=operator)
-    assert red_list_review() == 1
+    assert red_list_review(now=later) == 1
     assert list(red_list(community=community)) == [merchant]
     merchant.refresh_from_db()
-    assert traffic_light(merchant=merchant).colour == "red"
+    assert traffic_light(merchant=merchant, now=later).colour == "red"
     hearing = Hearing.objects.get(merchant=merchant, reason="red_list")
     hearing_decide(hearing=hearing, replace=True, note="听证会决定", actor=operator)
     merchant.refresh_from_db()

@@ -20,7 +20,7 @@ from linli.merchants.models import (
     MerchantStatus,
     MonthlyOffer,
 )
-from linli.merchants.selectors import referrals_in_month, sales_amount_fen
+from linli.merchants.selectors import net_sales, referrals_in_month
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -66,17 +66,18 @@ def offer_publish(
 
 @dataclass(frozen=True)
 class OfferCheck:
-    revenue_fen: int
-    required_fen: int  # the policy's lowest share of the month's recorded revenue
+    revenue_fen: int  # the month's net sales to members (`selectors.net_sales`)
+    required_fen: int  # the policy's lowest share of that revenue
     value_fen: int | None  # None: nothing published
     is_short: bool
 
 
 def offer_check(*, merchant: Merchant, month: date) -> OfferCheck:
-    """Compare the month's offer value with the policy's share of recorded revenue."""
+    """Compare the month's offer value with the policy's lowest share of the month's net
+    sales: undone and refunded sales are not revenue, a partial refund counts at net."""
     policy = policy_in_force(community=merchant.community)
     start, end = month_bounds(month)
-    revenue = sales_amount_fen(merchant=merchant, since=start, until=end)
+    revenue = net_sales(merchant=merchant, since=start, until=end).net_fen
     required = revenue * policy.merchant_offer_min_bp // 10_000
     offer = MonthlyOffer.objects.filter(merchant=merchant, month=start.date()).first()
     value = offer.value_fen if offer else None

@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.apps import apps
 from django.db.models import Avg, Count, QuerySet
@@ -35,10 +35,13 @@ from linli.merchants.models import (
     WaitStatus,
 )
 
+if TYPE_CHECKING:
+    from linli.commerce.selectors import NetSales
+
 EARTH_RADIUS_M = 6_371_000
 MERCHANT_OWNER_TYPE = "merchant"
-# Journal codes that record a sale to a member at a merchant. The commerce app (核销) is
-# not built yet; the demo ledger posts "purchase". TODO: read sales from commerce.
+# Journal codes a complaint or rating may name as its sale: a 核销 posts "sale"; the demo
+# ledger and older data post "purchase". (Sales are COUNTED from commerce: `net_sales`.)
 SALE_CODES = ("sale", "purchase")
 # B§3.2 red list: complaint rate over a rolling window. TODO: policy fields for these.
 COMPLAINT_WINDOW_DAYS = 90
@@ -199,34 +202,15 @@ def deposit_shortfall_fen(*, merchant: Merchant) -> int:
 # --- sales, complaints, ratings, referrals ------------------------------------------------
 
 
-def sales_count(*, merchant: Merchant, since: datetime, until: datetime | None = None) -> int:
-    """Sales recorded at the merchant: ledger journals of a sale code crediting its CNY account."""
-    account = merchant_account(merchant=merchant, asset="CNY")
-    if account is None:
-        return 0
-    transfers = Transfer.objects.filter(
-        community_id=merchant.community_id,
-        credit_account_id=account.id,
-        journal__code__in=SALE_CODES,
-        journal__created_at__gte=since,
-    )
-    if until is not None:
-        transfers = transfers.filter(journal__created_at__lt=until)
-    return transfers.values("journal_id").distinct().count()
+def net_sales(*, merchant: Merchant, since: datetime, until: datetime) -> "NetSales":
+    """The merchant's sales to members in [since, until) that stand, from the commerce
+    app's sales (`commerce.selectors.merchant_net_sales`): undone and fully refunded sales
+    are left out, a partly refunded one counts once at what was kept. A ledger journal is
+    not a sale: cash the till never recorded as a sale to a member does not count."""
+    # Imported here: commerce.selectors imports this module.
+    from linli.commerce.selectors import merchant_net_sales
 
-
-def sales_amount_fen(*, merchant: Merchant, since: datetime, until: datetime) -> int:
-    account = merchant_account(merchant=merchant, asset="CNY")
-    if account is None:
-        return 0
-    amounts = Transfer.objects.filter(
-        community_id=merchant.community_id,
-        credit_account_id=account.id,
-        journal__code__in=SALE_CODES,
-        journal__created_at__gte=since,
-        journal__created_at__lt=until,
-    ).values_list("amount", flat=True)
-    return int(sum(amounts))
+    return merchant_net_sales(merchant_ids=[merchant.id], since=since, until=until)[merchant.id]
 
 
 def sale_belongs_to(*, merchant: Merchant, journal_id: Any) -> bool:
@@ -242,13 +226,18 @@ def sale_belongs_to(*, merchant: Merchant, journal_id: Any) -> bool:
 
 
 def complaint_rate_bp(*, merchant: Merchant, now: datetime | None = None) -> int | None:
-    """Verified complaints ÷ sales over the rolling window, in bp; None below the minimum."""
-    since = (now or timezone.now()) - timedelta(days=COMPLAINT_WINDOW_DAYS)
-    sales = sales_count(merchant=merchant, since=since)
+    """Verified complaints ÷ net sales (`net_sales`) over the rolling window, in bp; None
+    below the minimum of sales."""
+    now = now or timezone.now()
+    since = now - timedelta(days=COMPLAINT_WINDOW_DAYS)
+    sales = net_sales(merchant=merchant, since=since, until=now).count
     if sales < COMPLAINT_RATE_MIN_SALES:
         return None
     verified = Complaint.objects.filter(
-        merchant=merchant, status=ComplaintStatus.VERIFIED, decided_at__gte=since
+        merchant=merchant,
+        status=ComplaintStatus.VERIFIED,
+        decided_at__gte=since,
+        decided_at__lt=now,
     ).count()
     return verified * 10_000 // sales
 

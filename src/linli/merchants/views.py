@@ -19,7 +19,7 @@ from linli.communities.selectors import policy_in_force
 from linli.errors import DomainError
 from linli.ledger.display import amount_display
 from linli.merchants import access, selectors
-from linli.merchants.duties import merchant_day_set, offer_check, offer_publish
+from linli.merchants.duties import merchant_day_set, month_bounds, offer_check, offer_publish
 from linli.merchants.models import (
     Complaint,
     ComplaintStatus,
@@ -274,7 +274,8 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as exc:
             error = error_message(exc)
     now = timezone.now()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    today = timezone.localdate(now)
+    month_start, month_end = month_bounds(today)
     policy = policy_in_force(community=community)
     context = {
         "community": community,
@@ -283,9 +284,9 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
         "error": error,
         "light": selectors.traffic_light(merchant=merchant, now=now),
         "sales_fen": _yuan(
-            selectors.sales_amount_fen(merchant=merchant, since=month_start, until=now)
+            selectors.net_sales(merchant=merchant, since=month_start, until=month_end).net_fen
         ),
-        "referrals": selectors.referrals_in_month(merchant=merchant, month=now.date()),
+        "referrals": selectors.referrals_in_month(merchant=merchant, month=today),
         "referrals_needed": policy.merchant_min_referrals_per_month,
         "deposit_held": _yuan(selectors.deposit_held_fen(merchant=merchant)),
         "deposit_required": _yuan(merchant.deposit_required_fen),
@@ -294,7 +295,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "staff": MerchantStaff.objects.filter(merchant=merchant).select_related("user"),
         "is_owner": role == "owner",
-        "offer": offer_check(merchant=merchant, month=now.date()),
+        "offer": offer_check(merchant=merchant, month=today),
         "reminders": DutyReminder.objects.filter(merchant=merchant)[:6],
         "is_chair": selectors.is_chair(user=request.user, community=community),
         "debt_owed": _yuan(selectors.debt_open_fen(merchant=merchant)),
