@@ -78,6 +78,7 @@ def _register_routers() -> None:
     from linli.ledger.api import router as ledger_router
     from linli.members.api import router as members_router
     from linli.merchants.api import router as merchants_router
+    from linli.merchants.exit_api import router as merchants_exit_router
 
     api.add_router("/commerce/", commerce_router)
     api.add_router("/commerce/", commerce_reports_router)
@@ -85,6 +86,7 @@ def _register_routers() -> None:
     api.add_router("/communities/", communities_router)
     api.add_router("/ledger/", ledger_router)
     api.add_router("/merchants/", merchants_router)
+    api.add_router("/merchants/", merchants_exit_router)
     api.add_router("/members/", members_router)
 
 

@@ -40,6 +40,7 @@ TABLE = {
     "merchant.hearing_decide":   (True,  False, False, False, False),
     "merchant.waitlist_respond": (False, False, True,  False, False),
     "merchant.debt_settle":      (True,  False, False, False, False),
+    "merchant.exit_notice":      (False, False, False, True,  False),
     "community.view":        (True,  True,  True,  True,  True),
     "community.manage":      (True,  False, False, False, False),
     "role.manage":           (True,  False, False, False, False),

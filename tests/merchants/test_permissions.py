@@ -36,6 +36,7 @@ TABLE = {
     "merchant.hearing_decide":   (False, False, False, True,  True,  False, False),
     "merchant.waitlist_respond": (True,  False, True,  True,  False, True,  False),
     "merchant.debt_settle":      (False, False, False, False, True,  False, False),
+    "merchant.exit_notice":      (True,  False, False, False, False, False, False),
 }  # fmt: skip
 
 

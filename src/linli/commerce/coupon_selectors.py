@@ -141,3 +141,28 @@ def sale_coupons(*, sale: Sale) -> SaleCoupons:
         paid_fen=sum(row[2] for row in rows),
         claim_ids=[row[3] for row in rows],
     )
+
+
+# --- a shop leaving the alliance (issue 5: what its owner is shown before giving notice) ----
+
+
+@dataclass(frozen=True)
+class LeavingOffers:
+    """What the shop's notice ends and what its seat's closing withdraws."""
+
+    offers_ending: int  # live flash sales, claimable coupons, campaigns switched on
+    coupons_withdrawn: int  # unused coupons members hold that only this shop honours
+
+
+def leaving_offers(*, merchant: Merchant, now: datetime) -> LeavingOffers:
+    from linli.commerce.models import FlashSale
+
+    flash = FlashSale.objects.filter(merchant=merchant, sold__lt=F("stock")).count()
+    coupons = Coupon.objects.filter(merchant=merchant, is_active=True).count()
+    campaigns_on = CrossStoreCampaign.objects.filter(
+        Q(issuer=merchant) | Q(redeemer=merchant), is_active=True
+    ).count()
+    honoured = CouponClaim.objects.filter(
+        merchant=merchant, status=ClaimStatus.AVAILABLE, valid_until__gt=now
+    ).count()
+    return LeavingOffers(offers_ending=flash + coupons + campaigns_on, coupons_withdrawn=honoured)

@@ -77,6 +77,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "merchant.hearing_decide": frozenset({OPERATOR}),  # + the chair
     "merchant.waitlist_respond": frozenset({MEMBER}),  # own waiting-list entry only
     "merchant.debt_settle": frozenset({OPERATOR}),  # cash taken at the counter
+    # Issue 5: the owner gives (or withdraws) its own shop's notice to leave the alliance.
+    "merchant.exit_notice": frozenset({MERCHANT_OWNER}),  # own merchant only
     # Membership (linli.members): a member's own data needs no entry here.
     "member.view_all": OVERSIGHT,  # masked phone and ID only
     "member.fee_confirm": frozenset({OPERATOR}),

@@ -52,6 +52,15 @@ NOTICE_TEXTS = {
         "%(merchant)s is leaving the merchant alliance on %(on)s. Please use its offers "
         "and vouchers before then."
     ),
+    "merchant_staying": _("%(merchant)s has withdrawn its notice and stays in the alliance."),
+    # To the operators and the committee's chair (issue 5, merchant self-service exit).
+    "merchant_exit_given": _(
+        "%(merchant)s has given notice to leave the merchant alliance; its seat closes on "
+        "%(on)s unless the notice is withdrawn before then."
+    ),
+    "merchant_exit_withdrawn": _(
+        "%(merchant)s has withdrawn its notice to leave the merchant alliance."
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from linli.communities.models import Community
 from linli.communities.permissions import has_permission
 from linli.errors import Forbidden
+from linli.merchants.errors import NotYourMerchant
 from linli.merchants.models import Merchant, StaffRole
 from linli.merchants.selectors import is_chair, staff_merchant
 
@@ -30,10 +31,16 @@ STAFF_ACTIONS = frozenset(
         "merchant.staff_manage",
         "merchant.complaint_answer",
         "merchant.offer_publish",
+        "merchant.exit_notice",
     }
 )
 OWNER_ONLY_ACTIONS = frozenset(
-    {"merchant.staff_manage", "merchant.complaint_answer", "merchant.offer_publish"}
+    {
+        "merchant.staff_manage",
+        "merchant.complaint_answer",
+        "merchant.offer_publish",
+        "merchant.exit_notice",
+    }
 )
 
 
@@ -56,3 +63,14 @@ def require(
 ) -> None:
     if not can(user=user, community=community, action=action, merchant=merchant):
         raise Forbidden()
+
+
+def require_owner(*, user: Any, community: Community, action: str, merchant: Merchant) -> None:
+    """An owner-only staff action: the owner of another shop hears `not_your_merchant`,
+    everyone else (a cashier, a member, an operator) the plain refusal."""
+    if can(user=user, community=community, action=action, merchant=merchant):
+        return
+    job = staff_merchant(user=user, community=community)
+    if job is not None and job[1] == StaffRole.OWNER and job[0].id != merchant.id:
+        raise NotYourMerchant()
+    raise Forbidden()

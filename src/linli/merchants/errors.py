@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from linli.errors import Conflict, DomainError, NotFound
+from linli.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class ApplicationInvalid(DomainError):
@@ -123,3 +123,23 @@ class DebtOutstanding(Conflict):
 class NoDebt(Conflict):
     code = "no_debt"
     message = _("This merchant owes nothing.")
+
+
+class ExitAlreadyGiven(Conflict):
+    code = "exit_already_given"
+    message = _("Notice to leave the alliance has already been given; the seat closes on %(on)s.")
+
+
+class ExitNotGiven(Conflict):
+    code = "exit_not_given"
+    message = _("No notice to leave has been given, so there is nothing to withdraw.")
+
+
+class ExitConfirmRequired(DomainError):
+    code = "exit_confirm_required"
+    message = _("Please tick the box to confirm that you have read what leaving means.")
+
+
+class NotYourMerchant(Forbidden):
+    code = "not_your_merchant"
+    message = _("This is not your shop: only its owner can give or withdraw its notice.")

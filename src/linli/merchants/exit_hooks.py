@@ -3,7 +3,8 @@ hooks that other apps register into, like `DEMO_HOOKS` in communities.
 
 Each entry is "module:function", called as `function(merchant=, phase=, actor=)`:
 - phase "notice": the merchant has just given notice (`merchant_exit_request`): its
-  offers end and the members who bought from it, or hold its offers, are told;
+  offers end and the members who bought from it, or hold its offers, are told, and so
+  are the operators and the committee's chair (in their member inbox);
 - phase "settle": the notice period is over and the seat is about to close
   (`merchant_exit_complete`): whatever is still open must be settled here (the coupons
   app settles open coupons from the deposit, then the subsidy account); raising a
@@ -27,6 +28,7 @@ RECENT_BUYER_DAYS = 90
 
 MERCHANT_EXIT_HOOKS: tuple[str, ...] = (
     "linli.merchants.exit_hooks:members_notify",
+    "linli.merchants.exit_hooks:committee_notify",
     "linli.merchants.exit_hooks:flash_sales_close",
     "linli.commerce.coupons:merchant_leaving",
 )
@@ -66,7 +68,7 @@ def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
 
     since = timezone.now() - timedelta(days=RECENT_BUYER_DAYS)
     ids = merchant_recent_buyer_ids(merchant=merchant, since=since)
-    on = timezone.localtime(merchant.exit_effective_at).strftime("%Y-%m-%d")
+    on = day_label(merchant.exit_effective_at)
     sent = 0
     for member in Member.objects.filter(id__in=ids, community_id=merchant.community_id):
         if notice_send(
@@ -83,3 +85,66 @@ def flash_sales_close(*, merchant: Merchant, phase: str, actor: Any) -> int:
     from linli.commerce.services import merchant_flash_sales_close
 
     return merchant_flash_sales_close(merchant=merchant, actor=actor)
+
+
+def committee_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
+    """At notice: the operators and this month's committee chair get an inbox notice."""
+    if phase != "notice" or merchant.exit_effective_at is None:
+        return 0
+    return _committee_tell(
+        merchant=merchant,
+        kind="merchant_exit_given",
+        params={"merchant": merchant.name, "on": day_label(merchant.exit_effective_at)},
+    )
+
+
+def exit_withdrawn_notify(*, merchant: Merchant, since: Any) -> int:
+    """The notice was taken back: the committee, and every member told of the leaving
+    since `since`, hear that the shop stays."""
+    from linli.members.models import Member, Notice
+    from linli.members.notices import notice_send
+
+    told = _committee_tell(
+        merchant=merchant, kind="merchant_exit_withdrawn", params={"merchant": merchant.name}
+    )
+    if since is None:
+        return told
+    member_ids = Notice.objects.filter(
+        kind="merchant_leaving",
+        member__community_id=merchant.community_id,
+        params__merchant=merchant.name,
+        created_at__gte=since,
+    ).values_list("member_id", flat=True)
+    for member in Member.objects.filter(id__in=member_ids):
+        if notice_send(member=member, kind="merchant_staying", params={"merchant": merchant.name}):
+            told += 1
+    return told
+
+
+def _committee_tell(*, merchant: Merchant, kind: str, params: dict[str, str]) -> int:
+    """Operators of the community and the chair of the month, each once, through the
+    member inbox (an operator without a member record in the community has no inbox)."""
+    from linli.communities.models import CommunityRole, Role
+    from linli.members.models import Member
+    from linli.members.notices import notice_send
+    from linli.merchants.selectors import chair_for_month
+
+    user_ids = set(
+        CommunityRole.objects.filter(
+            community_id=merchant.community_id, role=Role.OPERATOR
+        ).values_list("user_id", flat=True)
+    )
+    chair = chair_for_month(community=merchant.community)
+    if chair is not None:
+        user_ids.add(chair.owner_id)
+    user_ids.discard(merchant.owner_id)
+    sent = 0
+    for member in Member.objects.filter(community_id=merchant.community_id, user_id__in=user_ids):
+        if notice_send(member=member, kind=kind, params=params):
+            sent += 1
+    return sent
+
+
+def day_label(moment: Any) -> str:
+    """A date as the notices and refusals show it (the community's local day)."""
+    return str(timezone.localtime(moment).strftime("%Y-%m-%d"))

@@ -24,7 +24,7 @@ from linli.communities.services import role_grant
 from linli.ledger.models import AccountKind
 from linli.ledger.services import Leg, account_open, chart_ensure, hold_create, journal_post
 from linli.merchants import errors
-from linli.merchants.exit_hooks import merchant_exit_hooks
+from linli.merchants.exit_hooks import day_label, exit_withdrawn_notify, merchant_exit_hooks
 from linli.merchants.models import (
     SEAT_HOLDING,
     ApplicationStatus,
@@ -553,6 +553,8 @@ def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
     policy = policy_in_force(community=merchant.community)
     with transaction.atomic():
         current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if current.status == MerchantStatus.EXITING and current.exit_effective_at is not None:
+            raise errors.ExitAlreadyGiven(on=day_label(current.exit_effective_at))
         if current.status not in (MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED):
             raise errors.MerchantInactive()
         before = snapshot(current)
@@ -568,6 +570,34 @@ def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
             target=current,
             before=before,
             after={**snapshot(current), "hooks": ran},
+        )
+    return current
+
+
+def merchant_exit_withdraw(*, merchant: Merchant, actor: Any) -> Merchant:
+    """Take the notice back before the seat closes: the shop is as it was (suspended again
+    if it was suspended), the committee and the members told of the leaving are told it
+    stays. What the notice ended stays ended: coupons, campaigns and flash sales are
+    published again by hand."""
+    with transaction.atomic():
+        current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if current.status != MerchantStatus.EXITING:
+            raise errors.ExitNotGiven()
+        before = snapshot(current)
+        requested_at = current.exit_requested_at
+        current.status = (
+            MerchantStatus.SUSPENDED if current.suspended_reason else MerchantStatus.ACTIVE
+        )
+        current.exit_requested_at = None
+        current.exit_effective_at = None
+        current.save(update_fields=["status", "exit_requested_at", "exit_effective_at"])
+        told = exit_withdrawn_notify(merchant=current, since=requested_at)
+        audit_record(
+            actor=actor,
+            action="merchant.exit_withdraw",
+            target=current,
+            before=before,
+            after={**snapshot(current), "told": told},
         )
     return current
 
@@ -610,6 +640,25 @@ def merchant_exit_complete(
         )
         seat_offer_next(community=current.community, industry=current.industry, actor=actor)
     return current
+
+
+def merchant_exits_complete_due(*, now: datetime | None = None) -> int:
+    """Close every seat whose notice period is over (a daily job). One that cannot close
+    yet (an open complaint, a debt the deposit cannot repay, a hook that refuses) stays
+    EXITING and is tried again the next day; the owner's leave page shows why."""
+    from linli.errors import DomainError
+
+    now = now or timezone.now()
+    closed = 0
+    for merchant in Merchant.objects.filter(
+        status=MerchantStatus.EXITING, exit_effective_at__lte=now
+    ):
+        try:
+            merchant_exit_complete(merchant=merchant, actor=None, now=now)
+        except DomainError:
+            continue
+        closed += 1
+    return closed
 
 
 def staff_release(*, merchant: Merchant, actor: Any) -> None:

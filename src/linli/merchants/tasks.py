@@ -4,7 +4,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from linli.merchants.duties import duty_reminders
-from linli.merchants.services import merchant_fees_recognise
+from linli.merchants.services import merchant_exits_complete_due, merchant_fees_recognise
 from linli.merchants.trust import deposits_enforce, red_list_review
 from linli.merchants.waitlist import waitlist_advance
 
@@ -37,3 +37,9 @@ def remind_merchant_duties() -> int:
 def advance_waiting_lists() -> int:
     """Lapse seat offers past their deadline and offer free seats to the next in line."""
     return waitlist_advance()
+
+
+@db_periodic_task(crontab(minute="45", hour="2"))
+def complete_merchant_exits() -> int:
+    """Daily: close the seats whose exit notice period is over (issue 5)."""
+    return merchant_exits_complete_due()

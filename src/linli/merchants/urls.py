@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.merchants import views
+from linli.merchants import exit_views, views
 
 app_name = "merchants"
 urlpatterns = [
@@ -8,5 +8,6 @@ urlpatterns = [
     path("c/<slug:slug>/merchants/apply/", views.apply, name="apply"),
     path("c/<slug:slug>/merchants/committee/", views.committee, name="committee"),
     path("c/<slug:slug>/merchants/console/", views.console, name="console"),
+    path("c/<slug:slug>/merchants/console/leave/", exit_views.leave, name="leave"),
     path("c/<slug:slug>/merchants/waiting/", views.waiting, name="waiting"),
 ]

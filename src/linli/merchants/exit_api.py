@@ -1,0 +1,91 @@
+"""/api/v1/merchants/communities/{slug}/merchants/{id}/exit: the owner's own way out of
+the alliance (issue 5). GET shows what leaving would mean, POST gives notice (after the
+owner confirmed it), POST …/withdraw takes the notice back before the seat closes."""
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Path, Router, Schema
+
+from linli.communities.audit import audit_ip
+from linli.communities.models import Community
+from linli.communities.selectors import community_get
+from linli.merchants import access, selectors
+from linli.merchants.leaving import ExitPreview, exit_notice_give, exit_preview
+from linli.merchants.models import Merchant
+from linli.merchants.services import merchant_exit_withdraw
+
+router = Router(tags=["merchants"])
+Slug = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+EXIT = "/communities/{slug}/merchants/{merchant_id}/exit"
+ACTION = "merchant.exit_notice"
+
+
+class ExitOut(Schema):
+    merchant_id: int
+    status: str
+    exiting: bool
+    notice_days: int
+    closes_on: str
+    offers_ending: int
+    coupons_withdrawn: int
+    deposit_held_fen: int
+    balance_fen: int
+    debt_fen: int
+    debt_left_fen: int
+    open_complaints: int
+    return_fen: int
+
+
+class NoticeIn(Schema):
+    confirm: Any = None  # must be exactly true; anything else is `exit_confirm_required`
+
+
+def _own_shop(request: HttpRequest, slug: str, merchant_id: int) -> tuple[Community, Merchant]:
+    community = community_get(slug=slug)
+    merchant = selectors.merchant_get(community=community, merchant_id=merchant_id)
+    access.require_owner(user=request.user, community=community, action=ACTION, merchant=merchant)
+    return community, merchant
+
+
+def _out(merchant: Merchant, preview: ExitPreview) -> dict[str, Any]:
+    return {
+        "merchant_id": merchant.id,
+        "status": merchant.status,
+        "exiting": preview.exiting,
+        "notice_days": preview.notice_days,
+        "closes_on": preview.closes_on.isoformat(),
+        "offers_ending": preview.offers_ending,
+        "coupons_withdrawn": preview.coupons_withdrawn,
+        "deposit_held_fen": preview.deposit_held_fen,
+        "balance_fen": preview.balance_fen,
+        "debt_fen": preview.debt_fen,
+        "debt_left_fen": preview.debt_left_fen,
+        "open_complaints": preview.open_complaints,
+        "return_fen": preview.return_fen,
+    }
+
+
+@router.get(EXIT, response=ExitOut)
+def exit_show(request: HttpRequest, slug: Slug, merchant_id: IdPath) -> dict[str, Any]:
+    _community, merchant = _own_shop(request, slug, merchant_id)
+    return _out(merchant, exit_preview(merchant=merchant))
+
+
+@router.post(EXIT, response=ExitOut)
+def exit_give(
+    request: HttpRequest, slug: Slug, merchant_id: IdPath, body: NoticeIn
+) -> dict[str, Any]:
+    _community, merchant = _own_shop(request, slug, merchant_id)
+    with audit_ip(request.META.get("REMOTE_ADDR")):
+        merchant = exit_notice_give(merchant=merchant, actor=request.user, confirmed=body.confirm)
+    return _out(merchant, exit_preview(merchant=merchant))
+
+
+@router.post(EXIT + "/withdraw", response=ExitOut)
+def exit_withdraw(request: HttpRequest, slug: Slug, merchant_id: IdPath) -> dict[str, Any]:
+    _community, merchant = _own_shop(request, slug, merchant_id)
+    with audit_ip(request.META.get("REMOTE_ADDR")):
+        merchant = merchant_exit_withdraw(merchant=merchant, actor=request.user)
+    return _out(merchant, exit_preview(merchant=merchant))
