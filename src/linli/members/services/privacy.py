@@ -13,6 +13,7 @@ from linli.errors import Conflict
 from linli.members import pii
 from linli.members.models import (
     Consent,
+    FoundingApplication,
     GroupMembership,
     Member,
     Membership,
@@ -89,6 +90,7 @@ def member_close(*, member: Member, now: datetime | None = None) -> Member:
         )
         GroupMembership.objects.filter(member=locked).delete()
         Notice.objects.filter(member=locked).delete()
+        FoundingApplication.objects.filter(member=locked).update(motivation="", contribution="")
         for field in (
             "phone_cipher",
             "phone_last4",
