@@ -71,6 +71,8 @@ TABLE = {
     "member.fee_confirm":    (True,  False, False, False, False),
     "member.refund":         (True,  False, False, False, False),
     "member.founding_grant": (True,  False, False, False, False),
+    "member.founding_apply": (False, False, True,  False, False),
+    "member.founding_review": (True, False, False, False, False),
     "member.charter_publish": (True, False, False, False, False),
     "member.sms_console":    (True,  False, False, False, False),
     "member.review":         (True,  False, False, False, False),

@@ -84,6 +84,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.fee_confirm": frozenset({OPERATOR}),
     "member.refund": frozenset({OPERATOR}),
     "member.founding_grant": frozenset({OPERATOR}),
+    # Founding places applied for online: a resident applies, an operator reviews.
+    "member.founding_apply": frozenset({MEMBER}),
+    "member.founding_review": frozenset({OPERATOR}),
     "member.charter_publish": frozenset({OPERATOR}),
     "member.sms_console": frozenset({OPERATOR}),
     "member.review": frozenset({OPERATOR}),

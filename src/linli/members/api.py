@@ -22,6 +22,7 @@ from linli.members.errors import NotAMember
 from linli.members.models import (
     AdmissionApplication,
     Charter,
+    FoundingApplication,
     InterestGroup,
     Member,
     Membership,
@@ -40,6 +41,10 @@ from linli.members.schemas import (
     DividendOut,
     DividendPlanIn,
     DividendPlanOut,
+    FoundingApplicationOut,
+    FoundingApplyIn,
+    FoundingQueueIn,
+    FoundingQueueOut,
     FoundingSeatsOut,
     GiftIn,
     GiftOut,
@@ -72,6 +77,8 @@ from linli.members.selectors import (
     FoundingSeats,
     charter_version,
     charters_of,
+    founding_application_of,
+    founding_applications,
     founding_seats,
     member_for_user,
     members_search,
@@ -487,6 +494,89 @@ def grant_founding(
     with audit_ip(_ip(request)):
         svc.founding_grant(member=member, reason=body.reason, actor=request.user)
     return {"ok": True}
+
+
+def founding_application_out(application: FoundingApplication) -> dict[str, Any]:
+    return {
+        "id": application.id,
+        "member_id": application.member_id,
+        "display_name": application.member.display_name,
+        "motivation": application.motivation,
+        "contribution": application.contribution,
+        "status": application.status,
+        "reason": application.reason,
+        "created_at": application.created_at,
+        "decided_at": application.decided_at,
+    }
+
+
+@router.post(
+    "/me/founding-application",
+    response={201: FoundingApplicationOut},
+    summary="Apply for a founding (co-creation) place",
+)
+def founding_apply(request: HttpRequest, body: FoundingApplyIn) -> Status:
+    member = _me(request)
+    require_permission(
+        user=request.user, community=member.community, action="member.founding_apply"
+    )
+    with audit_ip(_ip(request)):
+        application = svc.founding_apply(
+            member=member,
+            motivation=body.motivation,
+            contribution=body.contribution,
+            consents=body.consents,
+        )
+    return Status(201, founding_application_out(application))
+
+
+@router.get(
+    "/me/founding-application",
+    response=FoundingApplicationOut,
+    summary="My newest founding application and its status",
+)
+def my_founding_application(request: HttpRequest) -> dict[str, Any]:
+    application = founding_application_of(member=_me(request))
+    if application is None:
+        raise NotFound()
+    return founding_application_out(application)
+
+
+@router.get(
+    BASE + "/founding-applications",
+    response=FoundingQueueOut,
+    summary="Founding applications to review (search, status, page)",
+)
+def founding_queue(request: HttpRequest, slug: Slug, query: Query[FoundingQueueIn]) -> Any:
+    community = _operator(request, slug, "member.founding_review")
+    found = founding_applications(
+        community=community, query=query.q, status=query.status, page=query.page
+    )
+    return {
+        "items": [founding_application_out(a) for a in found.items],
+        "count": found.count,
+        "page": found.page,
+        "pages": found.pages,
+    }
+
+
+@router.post(
+    BASE + "/founding-applications/{application_id}/decision",
+    response=FoundingApplicationOut,
+    summary="Approve (grants the founding place) or reject, with a reason",
+)
+def founding_decision(
+    request: HttpRequest, slug: Slug, application_id: IdPath, body: DecisionIn
+) -> dict[str, Any]:
+    community = _operator(request, slug, "member.founding_review")
+    application = FoundingApplication.objects.filter(community=community, pk=application_id).first()
+    if application is None:
+        raise NotFound()
+    with audit_ip(_ip(request)):
+        decided = svc.founding_decide(
+            application=application, approve=body.approve, reason=body.reason, actor=request.user
+        )
+    return founding_application_out(decided)
 
 
 @router.post("/me/admission", response={201: AdmissionOut}, summary="Send the questionnaire")

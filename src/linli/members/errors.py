@@ -159,3 +159,39 @@ class HouseholdMemberInvalid(DomainError):
 class CoverNotPending(Conflict):
     code = "household_invitation_not_pending"
     message = _("There is no invitation to the family package waiting for your answer.")
+
+
+# --- founding / co-creation members applying online (issue 4) ---
+
+
+class FoundingPlacesTaken(Conflict):
+    code = "founding_places_taken"
+    message = _("All founding member places are taken.")
+
+
+class AlreadyFounding(Conflict):
+    code = "already_founding"
+    message = _("You are a founding member already.")
+
+
+class FoundingApplicationPending(Conflict):
+    code = "founding_application_pending"
+    message = _("Your founding-member application is already waiting for review.")
+
+
+class FoundingApplicationDecided(Conflict):
+    code = "founding_application_decided"
+    message = _("This founding-member application was already decided.")
+
+
+class FoundingApplicationInvalid(DomainError):
+    code = "invalid_input"
+    message = _("Each answer may have at most 500 characters.")
+
+
+class FoundingTextConsentRequired(DomainError):
+    code = "consent_required"
+    message = _(
+        "Please agree that the staff may keep what you wrote for reviewing your application, "
+        "or leave the text fields empty."
+    )

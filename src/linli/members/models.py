@@ -142,6 +142,7 @@ class ConsentPurpose(models.TextChoices):
     REAL_NAME = "real_name", _("real name and ID number for paid membership")
     HOUSEHOLD = "household", _("building and flat")
     MARKETING = "marketing", _("offers and news from the alliance")
+    FOUNDING = "founding", _("what I wrote in my founding-member application")
 
 
 class Consent(models.Model):
@@ -486,6 +487,45 @@ class AdmissionApplication(models.Model):
 
     def __str__(self) -> str:
         return f"admission {self.pk}"
+
+
+class FoundingApplication(models.Model):
+    """A resident asks online for a founding / co-creation place (A§5, B§2.2): an optional
+    short motivation and what they would contribute (stored only with the FOUNDING consent),
+    then an operator approves (through `founding_grant`, capped by the policy) or rejects
+    with a reason. At most one application per member waits at a time."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="founding_applications"
+    )
+    motivation = models.CharField(max_length=500, blank=True, default="")
+    contribution = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=AdmissionStatus.choices, default=AdmissionStatus.PENDING
+    )
+    reason = models.CharField(max_length=500, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status="pending"),
+                name="founding_application_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AdmissionStatus.values),
+                name="founding_application_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"founding application {self.pk}"
 
 
 class DiamondDividend(models.Model):

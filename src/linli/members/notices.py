@@ -23,6 +23,11 @@ NOTICE_TEXTS = {
     ),
     "referral_reversed": _("A referral reward was reversed because the fee was refunded."),
     "admission_decided": _("Your application was reviewed (%(status)s): %(reason)s"),
+    "founding_approved": _(
+        "Your founding-member application was approved: %(reason)s. Your first membership "
+        "year follows the founding terms on the founding page."
+    ),
+    "founding_rejected": _("Your founding-member application was not approved: %(reason)s"),
     "diamond_dividend": _(
         "Your diamond member share of the platform's revenue for %(quarter)s: %(amount)s yuan, "
         "paid into your account."

@@ -272,3 +272,34 @@ class LeasePriorityOut(Schema):
     member_id: int
     display_name: str
     diamond_since: datetime | None
+
+
+class FoundingApplyIn(Schema):
+    motivation: Text500 = ""
+    contribution: Text500 = ""
+    consents: bool = False
+
+
+class FoundingApplicationOut(Schema):
+    id: int
+    member_id: int
+    display_name: str
+    motivation: str
+    contribution: str
+    status: str
+    reason: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class FoundingQueueIn(Schema):
+    q: Annotated[str, Field(max_length=50), AfterValidator(_storable)] = ""
+    status: Literal["pending", "approved", "rejected"] = "pending"
+    page: int = Field(1, ge=1, le=ID_MAX)
+
+
+class FoundingQueueOut(Schema):
+    items: list[FoundingApplicationOut]
+    count: int
+    page: int
+    pages: int

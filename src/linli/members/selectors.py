@@ -18,6 +18,7 @@ from linli.members.models import (
     Charter,
     CoverStatus,
     Entitlement,
+    FoundingApplication,
     Member,
     Membership,
     MembershipStatus,
@@ -298,6 +299,47 @@ def founding_members(*, community: Community) -> list[Member]:
         .only("id", "display_name", "founding_reason")
         .order_by("id")[:200]
     )
+
+
+FOUNDING_PAGE_SIZE = 20
+FOUNDING_STATUSES = ("pending", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class FoundingQueuePage:
+    """One page of the operators' founding-application queue."""
+
+    items: list[FoundingApplication]
+    count: int
+    page: int
+    pages: int
+
+
+def founding_applications(
+    *, community: Community, query: str = "", status: str = "pending", page: int = 1
+) -> FoundingQueuePage:
+    """The review queue: search by display name or member number, filter by status
+    (unknown status = pending), oldest first, FOUNDING_PAGE_SIZE a page (clamped)."""
+    found = FoundingApplication.objects.filter(
+        community=community, status=status if status in FOUNDING_STATUSES else "pending"
+    )
+    query = (query or "").strip()[:50]
+    if query:
+        condition = Q(member__display_name__icontains=query)
+        if query.isdigit() and len(query) < 12:
+            condition |= Q(member_id=int(query))
+        found = found.filter(condition)
+    count = found.count()
+    pages = max(1, -(-count // FOUNDING_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * FOUNDING_PAGE_SIZE
+    items = list(found.select_related("member").order_by("id")[start : start + FOUNDING_PAGE_SIZE])
+    return FoundingQueuePage(items=items, count=count, page=page, pages=pages)
+
+
+def founding_application_of(*, member: Member) -> FoundingApplication | None:
+    """The member's newest founding application (their status on the founding page)."""
+    return FoundingApplication.objects.filter(member=member).order_by("-id").first()
 
 
 def member_is_senior(*, member: Member, today: date) -> bool:

@@ -4,12 +4,14 @@ operators' fee desk. Every write calls one service; domain errors show inline.""
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,13 +20,14 @@ from linli.communities.audit import audit_ip
 from linli.communities.models import AuditEntry, Building
 from linli.communities.permissions import has_permission
 from linli.communities.selectors import policy_in_force
-from linli.errors import DomainError
+from linli.errors import DomainError, NotFound
 from linli.members import pii
 from linli.members import services as svc
 from linli.members.errors import NotAMember, NotYourMembership
 from linli.members.models import (
     AdmissionApplication,
     ConsoleSms,
+    FoundingApplication,
     GiftPack,
     GroupMembership,
     InterestGroup,
@@ -38,6 +41,8 @@ from linli.members.selectors import (
     charter_consents_of,
     charter_version,
     charters_of,
+    founding_application_of,
+    founding_applications,
     founding_members,
     founding_seats,
     member_for_user,
@@ -154,43 +159,114 @@ def charter(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def founding(request: HttpRequest, slug: str) -> HttpResponse:
-    """Founding / co-creation members (A§5, B§2.2): places left, who qualifies, how to
-    apply; operators grant a place here with a reason."""
+    """Founding / co-creation members (A§5, B§2.2): places left, who qualifies; a resident
+    applies here and sees their application's status; operators review the applications
+    (search, paging) and may still grant a place directly with a reason."""
     community = community_or_404(slug)
-    can_grant = has_permission(
-        user=request.user, community=community, action="member.founding_grant"
+    user = request.user
+    can_grant = has_permission(user=user, community=community, action="member.founding_grant")
+    can_review = has_permission(user=user, community=community, action="member.founding_review")
+    member = member_for_user(user=user)
+    me = member if member and member.community_id == community.id and not member.closed_at else None
+    can_apply = me is not None and has_permission(
+        user=user, community=community, action="member.founding_apply"
     )
     context: dict[str, Any] = {"community": community, "can_grant": can_grant}
-    if request.method == "POST" and can_grant:
-        found = Member.objects.filter(
-            community=community, closed_at__isnull=True, pk=_int(request.POST.get("member"))
-        ).first()
+    if request.method == "POST":
+        action = request.POST.get("action", "grant")
         try:
-            if found is None:
-                raise NotAMember()
             with audit_ip(_ip(request)):
-                svc.founding_grant(
-                    member=found, reason=request.POST.get("reason", ""), actor=request.user
+                done = _founding_post(
+                    request,
+                    community,
+                    action,
+                    me if can_apply else None,
+                    {
+                        "grant": can_grant,
+                        "review": can_review,
+                    },
                 )
-            messages.success(
-                request,
-                _("%(name)s is now a founding member.") % {"name": found.display_name},
-            )
-            return redirect("members:founding", slug=community.slug)
+            if done:
+                return redirect(done)
         except DomainError as error:
             context["error"] = error.render(request.LANGUAGE_CODE)
-    member = member_for_user(user=request.user)
+            context["error_for"] = action
     policy = policy_in_force(community=community)
+    queue = (
+        founding_applications(
+            community=community,
+            query=request.GET.get("q", "")[:50],
+            status=request.GET.get("status", "pending"),
+            page=_int(request.GET.get("page")) or 1,
+        )
+        if can_review
+        else None
+    )
     context.update(
         {
             "seats": founding_seats(community=community),
             "policy": policy,
             "fee": _yuan(policy.member_fee_fen),
-            "me": member if member and member.community_id == community.id else None,
+            "me": me,
+            "can_apply": can_apply,
+            "application": founding_application_of(member=me) if me else None,
             "founders": founding_members(community=community) if can_grant else [],
+            "can_review": can_review,
+            "queue": queue,
+            "q": request.GET.get("q", "")[:50],
+            "status": request.GET.get("status", "pending"),
+            "form": {k: request.POST.get(k, "") for k in ("motivation", "contribution")},
         }
     )
     return render(request, "members/founding.html", context)
+
+
+def _founding_post(
+    request: HttpRequest, community: Any, action: str, applicant: Member | None, may: dict
+) -> str:
+    """One write from the founding page; returns where to go next ("" = nothing done)."""
+    here = reverse("members:founding", kwargs={"slug": community.slug})
+    post = request.POST
+    if action == "apply" and applicant is not None:
+        svc.founding_apply(
+            member=applicant,
+            motivation=post.get("motivation", ""),
+            contribution=post.get("contribution", ""),
+            consents=post.get("consents") == "on",
+        )
+        messages.success(request, _("Your application was sent. The staff will review it."))
+        return here
+    if action in ("approve", "reject") and may["review"]:
+        application = FoundingApplication.objects.filter(
+            community=community, pk=_int(post.get("application"))
+        ).first()
+        if application is None:
+            raise NotFound()
+        svc.founding_decide(
+            application=application,
+            approve=action == "approve",
+            reason=post.get("reason", ""),
+            actor=request.user,
+        )
+        done = (
+            _("Approved: %(name)s is now a founding member.")
+            if action == "approve"
+            else _("Rejected: %(name)s was told the reason.")
+        )
+        messages.success(request, done % {"name": application.member.display_name})
+        return f"{here}?{urlencode({'q': post.get('q', '')[:50]})}"
+    if action == "grant" and may["grant"]:
+        found = Member.objects.filter(
+            community=community, closed_at__isnull=True, pk=_int(post.get("member"))
+        ).first()
+        if found is None:
+            raise NotAMember()
+        svc.founding_grant(member=found, reason=post.get("reason", ""), actor=request.user)
+        messages.success(
+            request, _("%(name)s is now a founding member.") % {"name": found.display_name}
+        )
+        return here
+    return ""
 
 
 def _membership_view(membership: Membership | None) -> dict[str, Any] | None:

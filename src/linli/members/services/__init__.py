@@ -18,6 +18,7 @@ from linli.members.services.fees import (
     memberships_expire,
     self_refund_quote,
 )
+from linli.members.services.founding import founding_apply, founding_decide
 from linli.members.services.inbox import notice_open, notices_mark_all_read
 from linli.members.services.joining import (
     marketing_set,
@@ -56,6 +57,8 @@ __all__ = [
     "fee_pay_with_points",
     "fee_payment_confirm",
     "fees_recognise",
+    "founding_apply",
+    "founding_decide",
     "founding_grant",
     "gift_pack_claim",
     "gold_spend_reward",

@@ -559,18 +559,20 @@ def entitlement_consume(
 
 def founding_grant(*, member: Member, reason: str, actor: Any) -> Member:
     """Operator makes a resident a founding / co-creation member (A§5, B§2.2), with a reason;
-    capped by `founding_members_max`."""
+    capped by `founding_members_max`. The community row is locked first, so two grants for
+    the last place (different members) are counted one after the other: one wins."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 500 or "\x00" in reason:
         raise InvalidFeeInput(_("A reason of 1 to 500 characters is required."))
     policy = policy_in_force(community=member.community)
     with transaction.atomic():
+        Community.objects.select_for_update().filter(pk=member.community_id).first()
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.is_founding:
             return locked
         count = Member.objects.filter(community=member.community, is_founding=True).count()
         if policy.founding_members_max is not None and count >= policy.founding_members_max:
-            raise InvalidFeeInput(_("All founding member places are taken."))
+            raise errors.FoundingPlacesTaken()
         locked.is_founding = True
         locked.founding_reason = reason
         locked.save(update_fields=["is_founding", "founding_reason"])

@@ -18,6 +18,7 @@ from linli.members import pii
 from linli.members.models import (
     Consent,
     CoverStatus,
+    FoundingApplication,
     GroupMembership,
     HouseholdCover,
     Member,
@@ -167,6 +168,7 @@ def member_close(*, member: Member, now: datetime | None = None) -> Member:
         )
         GroupMembership.objects.filter(member=locked).delete()
         Notice.objects.filter(member=locked).delete()
+        FoundingApplication.objects.filter(member=locked).update(motivation="", contribution="")
         covers_ended = _household_end(locked, now)
         cards.card_close(member=locked)
         for field in (
