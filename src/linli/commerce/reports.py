@@ -546,5 +546,5 @@ def _refusal_row(refusal: TillRefusal) -> RefusalRow:
         code=refusal.code,
         label=str(REFUSAL_LABELS.get(refusal.code, refusal.code)),
         member_id=member.id if member is not None else None,
-        member=masked(member.display_name) if member is not None else "",
+        member=pii.mask_name(member.display_name) if member is not None else "",
     )
