@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from linli.commerce import cards
+from linli.commerce.accounts import member_frozen_points
 from linli.commerce import errors as till_errors
 from linli.commerce.household import printed_card_renew
 from linli.commerce.services import sale_consume, sale_prepare
@@ -198,9 +199,11 @@ def test_each_covered_member_pays_with_their_own_card_and_earns_into_their_own_w
     sale, _ = _sell(family, family.spouse, "fam-1")
     assert sale.member_id == family.spouse.id
     cashback = [leg for leg in sale.legs if leg["reason"] == "cashback"]
+    # B: 0.5 points per yuan, into her own account, frozen until the return window closes
     assert cashback and {leg["credit_account_id"] for leg in cashback} == {
-        wallet_of(family.spouse, "PTS").id  # B: 0.5 points per yuan, into her own account
+        member_frozen_points(family.spouse).id
     }
+    assert balance(member_frozen_points(family.holder)) == 0
     assert balance(wallet_of(family.holder, "PTS")) == 0
     assert cards.card_ensure(member=family.spouse).id != cards.card_ensure(member=family.holder).id
 
