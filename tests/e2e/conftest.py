@@ -186,17 +186,16 @@ def audit_page(
     request: pytest.FixtureRequest, artifacts_dir: Path, console_errors: list[str]
 ) -> Callable[..., dict[str, Any]]:
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error as PlaywrightError
 
     axe = Axe()
     taken: dict[str, int] = {}
 
-    def audit(page: Any, *, elderly: bool) -> dict[str, Any]:
+    def collect(page: Any, mode: str) -> tuple[str, Path, list[str], list[Any], dict[str, Any]]:
         page.wait_for_load_state("load")
         language = page.evaluate("document.documentElement.lang") or "unknown"
-        mode = "elderly" if elderly else "standard"
         screenshot = _screenshot_path(artifacts_dir, request.node.name, language, mode, taken)
         page.screenshot(path=str(screenshot), full_page=True)
-
         body_classes = page.evaluate("[...document.body.classList]")
         violations = axe.run(page).response["violations"]
         measured = page.evaluate(
@@ -208,6 +207,21 @@ def audit_page(
                 "minTarget": ELDERLY_MIN_TARGET_PX,
             },
         )
+        return language, screenshot, body_classes, violations, measured
+
+    def collect_settled(page: Any, mode: str) -> tuple[Any, ...]:
+        """A page that reloads itself (the member card, at each code step) may navigate in
+        the middle of the audit; audit the reloaded page once more rather than fail."""
+        try:
+            return collect(page, mode)
+        except PlaywrightError as error:
+            if "Execution context was destroyed" not in str(error):
+                raise
+            return collect(page, mode)
+
+    def audit(page: Any, *, elderly: bool) -> dict[str, Any]:
+        mode = "elderly" if elderly else "standard"
+        language, screenshot, body_classes, violations, measured = collect_settled(page, mode)
         report = {
             "url": page.url,
             "language": language,
