@@ -251,6 +251,14 @@ def test_a_printed_card_reported_lost_is_refused_and_the_new_one_works(family):
     assert replaced and new_number != number
     with pytest.raises(till_errors.CardSuspended):
         sale_prepare(merchant=family.shop.merchant, code=number, pin=pin, amount_fen=100)
+    # A lost card used at a till is kept for the anomaly view, with whose card it was.
+    from linli.commerce.models import TillRefusal
+
+    suspended = TillRefusal.objects.get(code="card_suspended")
+    assert (suspended.member_id, suspended.merchant_id) == (
+        family.spouse.id,
+        family.shop.merchant.id,
+    )
     preview = sale_prepare(
         merchant=family.shop.merchant, code=new_number, pin=new_pin, amount_fen=100
     )
