@@ -367,3 +367,73 @@ def test_any_redemption_keeps_coupon_cost_at_zero_and_undo_restores_every_shop(
     assert _system(street.community, AccountKind.COUPON_COST) == 0
     assert balance(wallet_of(street.buyer, "TIME")) >= 0
     assert ledger_verify(community=street.community).problem is None
+
+
+# --- the per-member limit is race-free (a counter row per member and campaign) -------------
+
+
+def test_a_coupon_the_budget_refuses_gives_the_members_slot_back(street):
+    from linli.commerce.coupon_models import CampaignMemberCount, CrossStoreCampaign
+
+    campaign = street.campaign(per_member_limit=2, budget_fen=500)  # one coupon of 500
+    street.sell(street.a, street.till_a, "b-1", 6_000)
+    street.sell(street.a, street.till_a, "b-2", 6_000)  # the budget is spent: no coupon
+    counter = CampaignMemberCount.objects.get(campaign=campaign, member=street.buyer)
+    assert counter.issued == 1
+    CrossStoreCampaign.objects.filter(id=campaign.id).update(budget_fen=2_000)
+    street.sell(street.a, street.till_a, "b-3", 6_000)  # the second of two
+    street.sell(street.a, street.till_a, "b-4", 6_000)  # over the member's limit
+    counter.refresh_from_db()
+    assert counter.issued == 2
+    assert CouponClaim.objects.filter(campaign=campaign, member=street.buyer).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_qualifying_sales_issue_exactly_the_member_limit(settings):
+    """Eight qualifying sales of one member issue at once: exactly `per_member_limit`
+    coupons. (Counting claims first and then inserting let all eight through.)"""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from linli.commerce.coupon_models import CampaignMemberCount
+    from linli.commerce.coupons import campaigns_issue
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency is tested on PostgreSQL")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LINLI_SALE_LIMITS = {
+        "confirm_above_fen": 0,
+        "member_sales": 0,
+        "merchant_sales": 0,
+        "member_day_max_fen": 0,
+    }
+    street = Street("A")
+    campaign = street.campaign(per_member_limit=2)
+    campaign_switch(campaign=campaign, on=False)  # ring the sales first, issue at once later
+    sales = [street.sell(street.a, street.till_a, f"q-{i}", 6_000) for i in range(8)]
+    campaign = campaign_switch(campaign=campaign, on=True)
+    results: list = [None] * len(sales)
+    barrier = threading.Barrier(len(sales))
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            with transaction.atomic():  # as inside the sale's own transaction
+                results[i] = campaigns_issue(sale=sales[i], actor=street.till_a, now=timezone.now())
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(sales))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(isinstance(r, list) for r in results), results
+    assert sum(len(r) for r in results) == 2
+    assert CouponClaim.objects.filter(campaign=campaign, member=street.buyer).count() == 2
+    campaign.refresh_from_db()
+    assert campaign.issued_fen == 2 * campaign.value_fen
+    assert CampaignMemberCount.objects.get(campaign=campaign, member=street.buyer).issued == 2

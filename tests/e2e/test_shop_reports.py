@@ -122,3 +122,43 @@ def test_member_approves_a_coin_payment_on_the_card_page(
         page.get_by_test_id("confirm-approve").click()
     assert page.get_by_test_id("confirmation").count() == 0
     assert SaleConfirmation.objects.get().status == ConfirmationStatus.APPROVED
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_operator_reads_and_filters_the_refusals_at_the_till(
+    page, site_url, login, audit_page, shop, language
+) -> None:
+    """The owner rings a sale to themselves (self-dealing) and a screenshot of a used code
+    is tried: both refused, both listed for the operator, filtered by kind."""
+    from playwright.sync_api import expect
+
+    from linli.commerce import errors
+    from linli.commerce.services import sale_prepare
+    from linli.members.models import Member
+
+    owner_member = Member.objects.get(user=shop.merchant.owner)
+    with pytest.raises(errors.SelfDealing):
+        sale_prepare(
+            merchant=shop.merchant,
+            clerk=shop.merchant.owner,
+            code=code_of(owner_member),
+            amount_fen=1_000,
+        )
+    used = code_of(shop.buyer, shop.anchor)  # the first fixture sale used this one
+    with pytest.raises(errors.CodeUsed):
+        sale_prepare(
+            merchant=shop.merchant, clerk=shop.cashier, code=used, amount_fen=1_000, now=shop.anchor
+        )
+    slug, elderly = shop.community.slug, language == "zh-hans"
+    login(page, shop.operator.username, "pw")
+    page.goto(f"{site_url}/c/{slug}/sales/anomalies/")
+    _prepare(page, language, elderly)
+    expect(page.get_by_test_id("anomaly-refusal")).to_have_count(2)
+    audit_page(page, elderly=elderly)
+    page.locator("#refusal").select_option("self_dealing")
+    with page.expect_navigation():
+        page.get_by_test_id("refusal-filter-apply").click()
+    expect(page.get_by_test_id("anomaly-refusal")).to_have_count(1)
+    label = "员工在本店给自己消费" if language == "zh-hans" else "staff buying at their own shop"
+    expect(page.get_by_test_id("refusal-label")).to_have_text(label)
+    expect(page.get_by_test_id("anomaly-refusal")).to_contain_text(f"{owner_member.id} (")

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.commerce import household
 from linli.commerce.bundle_models import (
     Bundle,
     BundleItem,
@@ -431,7 +432,8 @@ def normalised_code(code: Any) -> str:
 
 
 def piece_for_till(*, merchant: Merchant, code: Any, now: datetime | None = None) -> BundlePiece:
-    """The piece a cashier may redeem now, or the coded reason why not (nothing written)."""
+    """The piece a cashier may redeem now, or the coded reason why not (nothing written) —
+    also `household_not_covered` when the member's family-package cover ended."""
     now = now or timezone.now()
     piece = (
         BundlePiece.objects.filter(community_id=merchant.community_id, code=normalised_code(code))
@@ -448,6 +450,7 @@ def piece_for_till(*, merchant: Merchant, code: Any, now: datetime | None = None
         raise BundleExpired()
     if merchant.status != MerchantStatus.ACTIVE:
         raise MerchantCannotRedeem()
+    household.till_cover_check(member=piece.order.member, now=now)  # as the till does
     return piece
 
 

@@ -165,6 +165,28 @@ class CouponClaim(models.Model):
         return f"claim {self.id}"
 
 
+class CampaignMemberCount(models.Model):
+    """How many coupons a campaign has issued to one member (withdrawn ones included, as
+    the per-member limit always counted them). Issuing takes a slot with a conditional
+    UPDATE of this one row (`issued < per_member_limit`), so concurrent qualifying sales
+    cannot both slip under the limit — on PostgreSQL the second UPDATE waits for the
+    first's row lock and then re-checks; SQLite serialises writers."""
+
+    campaign = models.ForeignKey(
+        CrossStoreCampaign, on_delete=models.PROTECT, related_name="member_counts"
+    )
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    issued = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "member"], name="campaign_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} member {self.member_id}: {self.issued}"
+
+
 class SaleCoupon(models.Model):
     """A coupon used in a sale: a discount (the merchant's price cut: the sale's amount is
     after it) or a payment (a cross-store coupon paid from `coupon_cost`)."""

@@ -26,6 +26,7 @@ from linli.commerce.accounts import merchant_account
 from linli.commerce.coupon_models import (
     BP_MAX,
     DISCOUNT_FLOOR_BP,
+    CampaignMemberCount,
     ClaimStatus,
     Coupon,
     CouponClaim,
@@ -617,15 +618,15 @@ def _issue_one(
 ) -> CouponClaim | None:
     if campaign.redeemer.status != MerchantStatus.ACTIVE:
         return None
-    held = CouponClaim.objects.filter(campaign=campaign, member_id=sale.member_id).count()
-    if held >= campaign.per_member_limit:
-        return None
     try:
         with transaction.atomic():
+            if not _member_slot_take(campaign=campaign, member_id=sale.member_id):
+                return None
             within = CrossStoreCampaign.objects.filter(
                 id=campaign.id, issued_fen__lte=F("budget_fen") - campaign.value_fen
             ).update(issued_fen=F("issued_fen") + campaign.value_fen)
             if within != 1:
+                transaction.set_rollback(True)  # the member's slot goes back
                 return None
             claim = CouponClaim.objects.create(
                 community_id=sale.community_id,
@@ -644,6 +645,18 @@ def _issue_one(
             return claim
     except IntegrityError:
         return None
+
+
+def _member_slot_take(*, campaign: CrossStoreCampaign, member_id: int) -> bool:
+    """One of the member's `per_member_limit` coupons of this campaign, race-free: the
+    counter row is created once (the unique constraint settles a concurrent first), then
+    a conditional UPDATE of that row takes the slot — concurrent sales wait for its row
+    lock on PostgreSQL and re-check, SQLite serialises writers."""
+    CampaignMemberCount.objects.get_or_create(campaign=campaign, member_id=member_id)
+    taken = CampaignMemberCount.objects.filter(
+        campaign=campaign, member_id=member_id, issued__lt=campaign.per_member_limit
+    ).update(issued=F("issued") + 1)
+    return taken == 1
 
 
 @dataclass(frozen=True)

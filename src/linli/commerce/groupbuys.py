@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from linli.commerce import groupbuy_errors as errors
+from linli.commerce import household
 from linli.commerce.accounts import member_wallet, merchant_account
 from linli.commerce.models import GroupBuy, GroupBuyStatus, Pledge, PledgeStatus
 from linli.communities.audit import audit_record, snapshot
@@ -480,7 +481,8 @@ def pickup_confirm(
     *, actor: Any, community: Community, code: Any, now: datetime | None = None
 ) -> Pledge:
     """The shop's staff confirm a pickup code once (a conditional UPDATE: single use even
-    when two clerks scan the same code at the same moment)."""
+    when two clerks scan the same code at the same moment). A member whose family-package
+    cover ended is refused as at the till (`household_not_covered`)."""
     now = now or timezone.now()
     job = staff_merchant(user=actor, community=community)
     if job is None or not has_permission(user=actor, community=community, action="sale.record"):
@@ -495,10 +497,14 @@ def pickup_confirm(
         pickup_code=normal,
         status=PledgeStatus.SETTLED,
     )
-    taken = mine.filter(picked_up_at__isnull=True).update(picked_up_at=now, picked_up_by=actor)
     pledge = mine.select_related("group_buy", "member").first()
     if pledge is None:
         raise errors.PickupCodeInvalid()
+    if pledge.picked_up_at is not None:
+        raise errors.PickupCodeUsed()
+    household.till_cover_check(member=pledge.member, now=now)  # as the till does
+    taken = mine.filter(picked_up_at__isnull=True).update(picked_up_at=now, picked_up_by=actor)
     if taken != 1:
         raise errors.PickupCodeUsed()
+    pledge.picked_up_at, pledge.picked_up_by = now, actor
     return pledge

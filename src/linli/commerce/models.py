@@ -387,6 +387,7 @@ from linli.commerce.bundle_models import (  # noqa: E402, F401
 
 # Coupons and cross-store campaigns live in their own module (issue 6, coupons).
 from linli.commerce.coupon_models import (  # noqa: E402, F401
+    CampaignMemberCount,
     ClaimStatus,
     Coupon,
     CouponClaim,
