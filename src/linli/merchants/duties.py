@@ -103,7 +103,7 @@ def duty_reminders(*, now: datetime | None = None) -> int:
         check = offer_check(merchant=merchant, month=today)
         if check.is_short and check.value_fen is None:
             due["offer"] = {"required_fen": check.required_fen}
-        elif check.is_short:
+        elif check.is_short and check.value_fen is not None:
             due["offer_short"] = {"required_fen": check.required_fen, "value_fen": check.value_fen}
         referred = referrals_in_month(merchant=merchant, month=today)
         if referred < policy.merchant_min_referrals_per_month:
