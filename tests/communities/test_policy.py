@@ -41,6 +41,19 @@ def _create(community, changes, **kwargs):
         ({"referral_reward_yearly_cap": 0}, "referral_reward_yearly_cap"),
         ({"daily_redemption_cap_points": 0}, "daily_redemption_cap_points"),
         ({"senior_age_years": 30}, "senior_age_years"),
+        # Merchant trust numbers (issue 5): positive, within sane bounds, whole numbers.
+        ({"merchant_complaint_window_days": 0}, "merchant_complaint_window_days"),
+        ({"merchant_complaint_window_days": 367}, "merchant_complaint_window_days"),
+        ({"merchant_complaint_min_sales": 0}, "merchant_complaint_min_sales"),
+        ({"merchant_complaint_min_sales": 100_001}, "merchant_complaint_min_sales"),
+        ({"merchant_rating_amber_below_tenths": 9}, "merchant_rating_amber_below_tenths"),
+        ({"merchant_rating_amber_below_tenths": 51}, "merchant_rating_amber_below_tenths"),
+        ({"merchant_rating_amber_below_tenths": 3.5}, "merchant_rating_amber_below_tenths"),
+        ({"merchant_seat_offer_days": 0}, "merchant_seat_offer_days"),
+        ({"merchant_seat_offer_days": 61}, "merchant_seat_offer_days"),
+        ({"merchant_seat_offer_days": "7"}, "merchant_seat_offer_days"),
+        ({"merchant_exit_notify_buyers_days": -90}, "merchant_exit_notify_buyers_days"),
+        ({"merchant_exit_notify_buyers_days": 10**12}, "merchant_exit_notify_buyers_days"),
         ({"member_fee_fen": 99.5}, "member_fee_fen"),  # money is never fractional
         ({"member_fee_fen": "9900"}, "member_fee_fen"),  # nor text
         ({"diamond_dividends": 1}, "diamond_dividends"),

@@ -106,3 +106,24 @@ def test_console_shows_this_months_net_sales(community):
     page = client.get("/c/sunny/merchants/console/").content.decode()
     # 100.00 kept in full + 75.00 kept of a partly refunded sale.
     assert 'data-testid="sales-month">175.00<' in page
+
+
+def test_no_offer_duty_under_plan_b(community):
+    """Plan B has no monthly offer (merchant_offer_min_bp 0): a B shop without one is
+    neither short nor reminded; under plan A the same shop is."""
+    from linli.merchants.duties import duty_reminders
+    from linli.merchants.models import DutyReminder
+    from linli.merchants.services import industries_ensure
+    from tests.factories import make_community
+
+    plan_b = make_community("B", slug="plan-b")
+    industries_ensure(community=plan_b)
+    b_shop = make_merchant(plan_b, "fruit")
+    a_shop = make_merchant(community, "fruit")
+    today = timezone.localdate()
+    commerce_sales(b_shop, 2)
+    assert not offer_check(merchant=b_shop, month=today).is_short
+    assert offer_check(merchant=a_shop, month=today).is_short
+    duty_reminders()
+    assert not DutyReminder.objects.filter(merchant=b_shop, kind__startswith="offer").exists()
+    assert DutyReminder.objects.filter(merchant=a_shop, kind="offer").exists()

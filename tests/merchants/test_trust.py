@@ -27,7 +27,6 @@ from linli.merchants.models import (
 )
 from linli.merchants.scoring import hearing_decide
 from linli.merchants.selectors import (
-    COMPLAINT_RATE_MIN_SALES,
     debt_open_fen,
     deposit_held_fen,
     merchant_account,
@@ -232,7 +231,7 @@ def test_complaint_rate_above_five_percent_red_lists_then_removal_black_lists(
 ):
     merchant = make_merchant(community, "dry-cleaning")
     policy = policy_in_force(community=community)
-    sales = commerce_sales(merchant, COMPLAINT_RATE_MIN_SALES)
+    sales = commerce_sales(merchant, policy.merchant_complaint_min_sales)
     later = timezone.now() + timedelta(minutes=5)  # after the sales (stamped ≤ 30 s ahead)
     # 1 verified of 20 sales = 5 %: at the line, not above it.
     first = complaint_file(

@@ -24,7 +24,6 @@ from linli.merchants.services import (
 )
 from linli.merchants.trust import merchant_remove
 from linli.merchants.waitlist import (
-    OFFER_DAYS,
     seat_offer_next,
     waitlist_accept,
     waitlist_advance,
@@ -113,7 +112,7 @@ def test_reopened_seat_is_offered_in_turn_with_a_deadline(community, operator):
 
     offered = _entry(first)
     assert offered.status == WaitStatus.OFFERED
-    assert offered.offer_expires_at - offered.offered_at == timedelta(days=OFFER_DAYS)
+    assert offered.offer_expires_at - offered.offered_at == timedelta(days=7)  # both presets
     member = Member.objects.get(user=first.applicant)
     assert Notice.objects.filter(member=member, kind="merchant_seat_offered").count() == 1
     # The free seat is spoken for: a newcomer is refused or queues at the back.

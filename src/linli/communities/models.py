@@ -402,6 +402,31 @@ class PolicyVersion(models.Model):
     merchant_score_complaints_penalty = _count(
         _("quarterly score: penalty for verified complaints"), maximum=100
     )
+    # Trust (B§3.2 red list, the traffic light, the waiting list, exit): the plans give no
+    # numbers, so both presets carry the values the code used before they were settings.
+    merchant_complaint_window_days = _count(
+        _("complaint rate: rolling window (days)"), minimum=7, maximum=366
+    )
+    merchant_complaint_min_sales = _count(
+        _("complaint rate: least sales in the window before it is judged"),
+        minimum=1,
+        maximum=100_000,
+    )
+    merchant_rating_amber_below_tenths = _count(
+        _("rating average below which the light turns amber (tenths of a star)"),
+        minimum=10,
+        maximum=50,
+    )
+    merchant_seat_offer_days = _count(
+        _("days the first in a trade's waiting list has to accept a free seat"),
+        minimum=1,
+        maximum=60,
+    )
+    merchant_exit_notify_buyers_days = _count(
+        _("exit notice reaches the shop's buyers of the last (days)"),
+        minimum=1,
+        maximum=366,
+    )
     ad_slot_price_min_fen = _fen(_("ad slot price per month, lowest (fen)"))
     ad_slot_price_max_fen = _fen(_("ad slot price per month, highest (fen)"))
 

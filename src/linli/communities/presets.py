@@ -68,6 +68,14 @@ PRESET_A: dict[str, Any] = {
     "merchant_score_duties_weight": 15,
     "merchant_score_referrals_weight": 10,
     "merchant_score_complaints_penalty": 20,
+    # Trust numbers neither plan gives (A§3.3 信任机制 and B§3.2 红黑榜 name no window, no
+    # minimum, no rating line, no deadlines): the values the code used before they were
+    # settings, the same in A and B — placeholders for the member assembly to change.
+    "merchant_complaint_window_days": 90,  # B§3.2 投诉率 over a rolling quarter
+    "merchant_complaint_min_sales": 20,  # below 20 sales one complaint is ≥ 5 %: noise
+    "merchant_rating_amber_below_tenths": 35,  # a 3.5-star average turns the light amber
+    "merchant_seat_offer_days": 7,  # a week to accept a reopened seat (waiting list)
+    "merchant_exit_notify_buyers_days": 90,  # buyers of the last 90 days hear of an exit
     "ad_slot_price_min_fen": 30_000,  # A§4.2 广告位 300-500元/月/位
     "ad_slot_price_max_fen": 50_000,
     # --- alliance commerce ---
@@ -156,6 +164,12 @@ PRESET_B: dict[str, Any] = {
     "merchant_score_duties_weight": 15,
     "merchant_score_referrals_weight": 10,
     "merchant_score_complaints_penalty": 20,
+    # Trust numbers: B§3.2 gives the 5 % line only; the rest as in A (placeholders).
+    "merchant_complaint_window_days": 90,
+    "merchant_complaint_min_sales": 20,
+    "merchant_rating_amber_below_tenths": 35,
+    "merchant_seat_offer_days": 7,
+    "merchant_exit_notify_buyers_days": 90,
     "ad_slot_price_min_fen": 30_000,  # B silent; A§4.2's range kept for paid exposure
     "ad_slot_price_max_fen": 50_000,
     # --- alliance commerce ---

@@ -74,14 +74,17 @@ class OfferCheck:
 
 def offer_check(*, merchant: Merchant, month: date) -> OfferCheck:
     """Compare the month's offer value with the policy's lowest share of the month's net
-    sales: undone and refunded sales are not revenue, a partial refund counts at net."""
+    sales: undone and refunded sales are not revenue, a partial refund counts at net.
+    Under a policy with the duty, no offer published is short even without revenue."""
     policy = policy_in_force(community=merchant.community)
     start, end = month_bounds(month)
     revenue = net_sales(merchant=merchant, since=start, until=end).net_fen
     required = revenue * policy.merchant_offer_min_bp // 10_000
     offer = MonthlyOffer.objects.filter(merchant=merchant, month=start.date()).first()
     value = offer.value_fen if offer else None
-    return OfferCheck(revenue, required, value, value is None or value < required)
+    # A policy without the duty (plan B: `merchant_offer_min_bp` 0) never finds one short.
+    duty_on = policy.merchant_offer_min_bp > 0
+    return OfferCheck(revenue, required, value, duty_on and (value is None or value < required))
 
 
 def duty_reminders(*, now: datetime | None = None) -> int:
@@ -98,9 +101,9 @@ def duty_reminders(*, now: datetime | None = None) -> int:
         policy = policy_in_force(community=merchant.community)
         due: dict[str, dict[str, int]] = {}
         check = offer_check(merchant=merchant, month=today)
-        if check.value_fen is None:
+        if check.is_short and check.value_fen is None:
             due["offer"] = {"required_fen": check.required_fen}
-        elif check.is_short:
+        elif check.is_short and check.value_fen is not None:
             due["offer_short"] = {"required_fen": check.required_fen, "value_fen": check.value_fen}
         referred = referrals_in_month(merchant=merchant, month=today)
         if referred < policy.merchant_min_referrals_per_month:

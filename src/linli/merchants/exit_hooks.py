@@ -22,10 +22,6 @@ from django.utils import timezone
 
 from linli.merchants.models import Merchant
 
-# Days back whose buyers are told that a shop is leaving.
-# TODO: a policy field (merchant_exit_notify_buyers_days); the plans give no number.
-RECENT_BUYER_DAYS = 90
-
 MERCHANT_EXIT_HOOKS: tuple[str, ...] = (
     "linli.merchants.exit_hooks:members_notify",
     "linli.merchants.exit_hooks:committee_notify",
@@ -59,14 +55,17 @@ def _module_exists(name: str) -> bool:
 
 def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
     """At notice: an inbox notice to every member who bought from the shop in the last
-    RECENT_BUYER_DAYS days or holds one of its flash-sale items (30 days' notice)."""
+    days of the policy's `merchant_exit_notify_buyers_days` or holds one of its flash-sale
+    items (30 days' notice)."""
     if phase != "notice" or merchant.exit_effective_at is None:
         return 0
     from linli.commerce.selectors import merchant_recent_buyer_ids
+    from linli.communities.selectors import policy_in_force
     from linli.members.models import Member
     from linli.members.notices import notice_send
 
-    since = timezone.now() - timedelta(days=RECENT_BUYER_DAYS)
+    policy = policy_in_force(community=merchant.community)
+    since = timezone.now() - timedelta(days=policy.merchant_exit_notify_buyers_days)
     ids = merchant_recent_buyer_ids(merchant=merchant, since=since)
     on = day_label(merchant.exit_effective_at)
     sent = 0

@@ -43,12 +43,6 @@ MERCHANT_OWNER_TYPE = "merchant"
 # Journal codes a complaint or rating may name as its sale: a 核销 posts "sale"; the demo
 # ledger and older data post "purchase". (Sales are COUNTED from commerce: `net_sales`.)
 SALE_CODES = ("sale", "purchase")
-# B§3.2 red list: complaint rate over a rolling window. TODO: policy fields for these.
-COMPLAINT_WINDOW_DAYS = 90
-# Below this many sales a rate is noise (one complaint on one sale is not 100 %).
-COMPLAINT_RATE_MIN_SALES = 20
-# A rating average below this turns the light amber.
-AMBER_RATING_BELOW_TENTHS = 35  # 3.5 stars
 
 
 def distance_m(lat1: Decimal, lng1: Decimal, lat2: Decimal, lng2: Decimal) -> int:
@@ -226,12 +220,14 @@ def sale_belongs_to(*, merchant: Merchant, journal_id: Any) -> bool:
 
 
 def complaint_rate_bp(*, merchant: Merchant, now: datetime | None = None) -> int | None:
-    """Verified complaints ÷ net sales (`net_sales`) over the rolling window, in bp; None
-    below the minimum of sales."""
+    """Verified complaints ÷ net sales (`net_sales`) over the policy's rolling window
+    (`merchant_complaint_window_days`), in bp (B§3.2 red list); None below the policy's
+    least sales (`merchant_complaint_min_sales`: one complaint on one sale is not 100 %)."""
     now = now or timezone.now()
-    since = now - timedelta(days=COMPLAINT_WINDOW_DAYS)
+    policy = policy_in_force(community=merchant.community)
+    since = now - timedelta(days=policy.merchant_complaint_window_days)
     sales = net_sales(merchant=merchant, since=since, until=now).count
-    if sales < COMPLAINT_RATE_MIN_SALES:
+    if sales < policy.merchant_complaint_min_sales:
         return None
     verified = Complaint.objects.filter(
         merchant=merchant,
@@ -305,7 +301,8 @@ def traffic_light(*, merchant: Merchant, now: datetime | None = None) -> Traffic
     """Green / amber / red from duties, complaints, ratings and the deposit (BNI Traffic
     Lights, research/loyalty.md §8.2). Red: suspended, red-listed or complaint rate above
     the policy's line. Amber: deposit short, referrals due this month unmet, half the red
-    complaint rate reached, or a rating average under 3.5."""
+    complaint rate reached, or a rating average under the policy's line
+    (`merchant_rating_amber_below_tenths`: 35 = 3.5 stars in both presets)."""
     now = now or timezone.now()
     policy = policy_in_force(community=merchant.community)
     rate = complaint_rate_bp(merchant=merchant, now=now)
@@ -329,7 +326,7 @@ def traffic_light(*, merchant: Merchant, now: datetime | None = None) -> Traffic
     ):
         amber.append("referrals_due")
     _count, average = rating_summary(merchant=merchant)
-    if average is not None and average * 10 < AMBER_RATING_BELOW_TENTHS:
+    if average is not None and average * 10 < policy.merchant_rating_amber_below_tenths:
         amber.append("ratings_low")
     if red:
         return TrafficLight("red", tuple(red + amber))

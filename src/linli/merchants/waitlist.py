@@ -5,9 +5,10 @@ An applicant whose trade's seat is held (or already spoken for by the list) may 
 the application is kept with status `waiting` and a `WaitingListEntry`; first come,
 first served by entry id. When the seat reopens (an exit completes, a hearing replaces
 the merchant, the job finds a free seat) the first in line is offered it with a deadline
-(OFFER_DAYS); accepting sends the application to the committee as usual, declining or
-letting the deadline pass offers the seat to the next. One live offer per trade is a
-partial unique index, so two reopenings at the same moment offer the seat once.
+(the policy's `merchant_seat_offer_days`); accepting sends the application to the
+committee as usual, declining or letting the deadline pass offers the seat to the next.
+One live offer per trade is a partial unique index, so two reopenings at the same moment
+offer the seat once.
 """
 
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from linli.communities.audit import audit_record, snapshot
 from linli.communities.models import Community
+from linli.communities.selectors import policy_in_force
 from linli.merchants import errors
 from linli.merchants.models import (
     ApplicationStatus,
@@ -27,10 +29,6 @@ from linli.merchants.models import (
     WaitStatus,
 )
 from linli.merchants.selectors import seat_holder
-
-# Days the first in line has to accept a reopened seat.
-# TODO: a policy field (merchant_seat_offer_days); neither plan gives a number.
-OFFER_DAYS = 7
 
 
 def waitlist_join(*, application: MerchantApplication, actor: Any) -> WaitingListEntry:
@@ -67,6 +65,7 @@ def seat_offer_next(
         first = entries.filter(status=WaitStatus.WAITING).order_by("id").first()
         if first is None:
             return None
+        offer_days = policy_in_force(community=community).merchant_seat_offer_days
         try:
             with transaction.atomic():
                 # Conditional: a caller that raced us to this very entry finds it taken.
@@ -75,7 +74,7 @@ def seat_offer_next(
                 ).update(
                     status=WaitStatus.OFFERED,
                     offered_at=now,
-                    offer_expires_at=now + timedelta(days=OFFER_DAYS),
+                    offer_expires_at=now + timedelta(days=offer_days),
                 )
         except IntegrityError:
             return None  # another reopening offered the seat to someone else a moment ago
