@@ -188,3 +188,6 @@ LOGGING = {
 # Velocity and amount limits at the till (linli.commerce.limits.DEFAULT_LIMITS), overridden
 # key by key, e.g. LINLI_SALE_LIMITS="merchant_sales=120,confirm_above_fen=20000".
 LINLI_SALE_LIMITS = env_int_map("LINLI_SALE_LIMITS")
+# Sign-in code limits before any community is known (linli.members.services.joining.
+# SITE_SMS_LIMITS); a community's own limits are in its policy.
+LINLI_SMS_SITE_LIMITS = env_int_map("LINLI_SMS_SITE_LIMITS")

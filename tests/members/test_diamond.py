@@ -11,23 +11,55 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linli.communities.models import Role
+from linli.communities.models import AuditEntry, Role
 from linli.communities.services import policy_version_create
 from linli.ledger.models import Account, AccountKind, Journal
 from linli.ledger.selectors import account_balances
 from linli.ledger.services import Leg, chart_ensure, journal_post
-from linli.members.models import DiamondDividend, Member, Notice, TierChange
+from linli.members.models import (
+    DiamondDividend,
+    DiamondDividendProposal,
+    Member,
+    Notice,
+    TierChange,
+)
 from linli.members.selectors import shop_lease_position, shop_lease_priority
-from linli.members.services import diamond_dividend_plan, diamond_dividends_post
+from linli.members.services import (
+    diamond_dividend_approve,
+    diamond_dividend_plan,
+    diamond_dividend_propose,
+    diamond_dividend_reject,
+)
 from linli.members.services.diamond import (
     DividendPaid,
     DividendsOff,
     InvalidDividend,
     NoDiamondMembers,
+    NotTwoPeople,
     PoolOverRevenue,
+    ProposalDecided,
+    ProposalStale,
 )
 from tests.factories import make_role, make_user
 from tests.members.test_fees import _paid
+
+
+def _another_operator(community):
+    user = make_user()
+    make_role(user, community, Role.OPERATOR)
+    return user
+
+
+def diamond_dividends_post(*, community, quarter, pool_fen, approval_ref, actor):
+    """Maker-checker in one step: `actor` (or a fresh operator) proposes, another approves."""
+    proposal = diamond_dividend_propose(
+        community=community,
+        quarter=quarter,
+        pool_fen=pool_fen,
+        approval_ref=approval_ref,
+        actor=actor or _another_operator(community),
+    )
+    return diamond_dividend_approve(proposal=proposal, actor=_another_operator(community))
 
 
 def _revenue(community, fen):
@@ -204,7 +236,7 @@ def test_shop_lease_priority_follows_when_members_became_diamond(community, oper
     assert client.get("/api/v1/members/me").json()["shop_lease_position"] == 2
 
 
-def test_the_api_plans_pays_and_lists(community, operator):
+def test_the_api_plans_proposes_approves_and_lists(community, operator):
     diamond = _diamond(community, operator)
     _revenue(community, 5_000)
     base = f"/api/v1/members/communities/{community.slug}"
@@ -217,13 +249,137 @@ def test_the_api_plans_pays_and_lists(community, operator):
     }
     assert client.get(f"{base}/diamond-dividends/plan?pool_fen=-3").status_code == 422
     body = {"quarter": "2026Q3", "pool_fen": 300, "approval_ref": "决议 7"}
-    paid = client.post(f"{base}/diamond-dividends", json.dumps(body), "application/json")
+    proposed = client.post(
+        f"{base}/diamond-dividends/proposals", json.dumps(body), "application/json"
+    )
+    assert proposed.status_code == 201, proposed.content
+    assert proposed.json()["status"] == "proposed" and proposed.json()["revenue_fen"] == 5_000
+    proposal_id = proposed.json()["id"]
+    again = client.post(f"{base}/diamond-dividends/proposals", json.dumps(body), "application/json")
+    assert again.status_code == 409 and again.json()["code"] == "dividend_proposal_open"
+    own = client.post(f"{base}/diamond-dividends/proposals/{proposal_id}/approve")
+    assert own.status_code == 403 and own.json()["code"] == "dividend_needs_two_people"
+    assert not DiamondDividend.objects.exists()
+    checker = Client()
+    checker.force_login(_another_operator(community))
+    unknown = checker.post(f"{base}/diamond-dividends/proposals/999999/approve")
+    assert unknown.status_code == 404
+    paid = checker.post(f"{base}/diamond-dividends/proposals/{proposal_id}/approve")
     assert paid.status_code == 201, paid.content
     assert paid.json()["shares"][0]["amount_fen"] == 300
-    again = client.post(f"{base}/diamond-dividends", json.dumps(body), "application/json")
-    assert again.status_code == 409 and again.json()["code"] == "diamond_dividend_paid"
-    listed = client.get(f"{base}/shop-lease-priority").json()
-    assert [row["member_id"] for row in listed] == [diamond.id]
+    replay = checker.post(f"{base}/diamond-dividends/proposals/{proposal_id}/approve")
+    assert replay.status_code == 409 and replay.json()["code"] == "dividend_proposal_decided"
+    listed = checker.get(f"{base}/diamond-dividends/proposals").json()
+    assert [(p["status"], p["decided_by"]) for p in listed] == [("paid", checker_name(checker))]
+    assert _wallet(community, diamond) == 300
+    lease = client.get(f"{base}/shop-lease-priority").json()
+    assert [row["member_id"] for row in lease] == [diamond.id]
+
+
+def checker_name(client):
+    from django.contrib.auth import get_user_model
+
+    user_id = client.session["_auth_user_id"]
+    return get_user_model().objects.get(pk=user_id).get_username()
+
+
+def test_the_same_person_cannot_approve_or_reject(community, operator):
+    _diamond(community, operator)
+    _revenue(community, 5_000)
+    proposal = diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=100, approval_ref="r", actor=operator
+    )
+    with pytest.raises(NotTwoPeople):
+        diamond_dividend_approve(proposal=proposal, actor=operator)
+    with pytest.raises(NotTwoPeople):
+        diamond_dividend_reject(proposal=proposal, reason="no", actor=operator)
+    with pytest.raises(NotTwoPeople):
+        diamond_dividend_approve(proposal=proposal, actor=None)
+    with pytest.raises(NotTwoPeople):  # nobody proposes anonymously either
+        diamond_dividend_propose(
+            community=community, quarter="2026Q4", pool_fen=100, approval_ref="r", actor=None
+        )
+    proposal.refresh_from_db()
+    assert proposal.status == "proposed" and not DiamondDividend.objects.exists()
+
+
+def test_the_database_refuses_a_self_approval(community, operator):
+    from django.db import IntegrityError, transaction
+
+    _diamond(community, operator)
+    _revenue(community, 5_000)
+    proposal = diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=100, approval_ref="r", actor=operator
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DiamondDividendProposal.objects.filter(pk=proposal.pk).update(decided_by=operator)
+
+
+def test_a_rejection_needs_a_reason_and_pays_nothing(community, operator):
+    _diamond(community, operator)
+    _revenue(community, 5_000)
+    proposal = diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=100, approval_ref="r", actor=operator
+    )
+    checker = _another_operator(community)
+    for reason in ("", "  ", "x" * 501, None, "a\x00b"):
+        with pytest.raises(InvalidDividend):
+            diamond_dividend_reject(proposal=proposal, reason=reason, actor=checker)
+    rejected = diamond_dividend_reject(proposal=proposal, reason="池子算错了", actor=checker)
+    assert rejected.status == "rejected" and rejected.reason == "池子算错了"
+    with pytest.raises(ProposalDecided):
+        diamond_dividend_approve(proposal=proposal, actor=checker)
+    assert not DiamondDividend.objects.exists()
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="member.dividend_")
+        .values_list("action", flat=True)
+        .order_by("id")
+    )
+    assert actions == ["member.dividend_propose", "member.dividend_rejected"]
+    # the quarter can be proposed again after a rejection
+    diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=100, approval_ref="r", actor=operator
+    )
+
+
+@pytest.mark.parametrize("change", ["revenue", "recipients"])
+def test_a_stale_proposal_is_refused(community, operator, change):
+    _diamond(community, operator)
+    _revenue(community, 5_000)
+    proposal = diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=1_000, approval_ref="r", actor=operator
+    )
+    if change == "revenue":
+        _revenue(community, 7)  # e.g. a month's fees recognised after the proposal
+    else:
+        _diamond(community, operator)  # a new diamond member would be left out
+    checker = _another_operator(community)
+    with pytest.raises(ProposalStale):
+        diamond_dividend_approve(proposal=proposal, actor=checker)
+    proposal.refresh_from_db()
+    assert proposal.status == "stale" and proposal.decided_by == checker
+    assert not DiamondDividend.objects.exists()
+    assert not Journal.objects.filter(code__startswith="member.diamond").exists()
+    assert AuditEntry.objects.filter(action="member.dividend_stale").count() == 1
+    fresh = diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=1_000, approval_ref="r", actor=operator
+    )
+    assert diamond_dividend_approve(proposal=fresh, actor=checker).pool_fen == 1_000
+
+
+def test_the_payout_follows_the_frozen_plan(community, operator):
+    first = _diamond(community, operator)
+    _revenue(community, 5_000)
+    proposal = diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=999, approval_ref="r", actor=operator
+    )
+    assert proposal.shares == [[first.id, 999]] and proposal.residue_fen == 0
+    dividend = diamond_dividend_approve(proposal=proposal, actor=_another_operator(community))
+    proposal.refresh_from_db()
+    assert proposal.status == "paid" and proposal.dividend_id == dividend.id
+    assert dividend.actor != proposal.proposed_by
+    entry = AuditEntry.objects.get(action="member.diamond_dividend")
+    assert entry.after["proposed_by"] == operator.id
 
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.AUDITOR, Role.MERCHANT_OWNER, Role.CASHIER])
@@ -236,7 +392,18 @@ def test_only_operators_pay_dividends(community, operator, role):
     client.force_login(user)
     base = f"/api/v1/members/communities/{community.slug}"
     body = {"quarter": "2026Q3", "pool_fen": 300, "approval_ref": "x"}
-    answer = client.post(f"{base}/diamond-dividends", json.dumps(body), "application/json")
+    url = f"{base}/diamond-dividends/proposals"
+    answer = client.post(url, json.dumps(body), "application/json")
     assert answer.status_code == 403
+    proposal = diamond_dividend_propose(
+        community=community, quarter="2026Q3", pool_fen=300, approval_ref="x", actor=operator
+    )
+    assert client.post(f"{url}/{proposal.id}/approve").status_code == 403
+    reject = client.post(
+        f"{url}/{proposal.id}/reject", json.dumps({"reason": "x"}), "application/json"
+    )
+    assert reject.status_code == 403
+    assert client.get(url).status_code == 403
+    assert not DiamondDividend.objects.exists()
     assert client.get(f"{base}/diamond-dividends/plan?pool_fen=3").status_code == 403
     assert not DiamondDividend.objects.exists()

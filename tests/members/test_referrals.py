@@ -178,10 +178,11 @@ def test_rewards_never_exceed_the_yearly_cap(community_b, referees, cap):
 
 
 def test_velocity_limit(community):
-    from linli.members.services.referrals import REFERRALS_PER_REFERRER_PER_DAY
+    daily_max = policy_in_force(community=community).referrals_per_referrer_daily_max
+    assert daily_max == 10  # both presets keep the former constant
 
     referrer = join(community)
-    for _ in range(REFERRALS_PER_REFERRER_PER_DAY):
+    for _ in range(daily_max):
         join(community, referral_code=referrer.referral_code)
     with pytest.raises(errors.ReferralTooFast):
         join(community, referral_code=referrer.referral_code)

@@ -198,6 +198,8 @@ POLICY_MIN_MAX_PAIRS = (
     ("ad_slot_price_min_fen", "ad_slot_price_max_fen"),
     ("member_fee_early_bird_fen", "member_fee_fen"),
     ("new_member_gift_price_fen", "new_member_gift_value_fen"),
+    # A reminder before renewing is possible would send members to a closed counter.
+    ("renewal_reminder_days", "renewal_window_days"),
 )
 
 # Percentages that are a share of something, hence 0..10 000 bp.
@@ -342,6 +344,23 @@ class PolicyVersion(models.Model):
         _("founding members, most"), null=True, blank=True, help_text="empty = no cap"
     )
     founding_member_fee_waived = models.BooleanField(_("founding members' first year free"))
+    # Renewal and sign-up limits (issue 4 "constants → policy"); the plans give no numbers.
+    renewal_window_days = _count(
+        _("renewal may be paid this many days before the year ends"), minimum=1, maximum=366
+    )
+    renewal_reminder_days = _count(
+        _("renewal reminder this many days before the year ends"), minimum=1, maximum=366
+    )
+    referrals_per_referrer_daily_max = _count(
+        _("new referrals one member may bind per day"), minimum=1, maximum=1000
+    )
+    sms_codes_per_phone_hour = _count(
+        _("sign-in codes per phone number per hour"), minimum=1, maximum=60
+    )
+    sms_codes_per_ip_hour = _count(
+        _("sign-in codes per network address per hour"), minimum=1, maximum=10_000
+    )
+    sms_code_lifetime_minutes = _count(_("sign-in code lifetime (minutes)"), minimum=1, maximum=30)
     new_member_gift_price_fen = _fen(_("new-member gift pack price (fen)"))
     new_member_gift_value_fen = _fen(_("new-member gift pack value (fen)"), help_text="0 = none")
 

@@ -89,12 +89,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.founding_review": frozenset({OPERATOR}),
     "member.charter_publish": frozenset({OPERATOR}),
     "member.sms_console": frozenset({OPERATOR}),
-    "member.review": frozenset({OPERATOR}),
+    "member.review": frozenset({OPERATOR}),  # B§1.1 admission review
     # A lost phone: replace a member's card secret (commerce.cards.card_rotate); members
     # replace their own without an entry here.
-    "member.card_rotate": frozenset({OPERATOR}),  # B§1.1 admission review
-    # A§3.2 diamond dividend of a closed quarter, once the assembly approved it.
-    "member.dividend_post": frozenset({OPERATOR}),
+    "member.card_rotate": frozenset({OPERATOR}),
+    # A§3.2 diamond dividend of a closed quarter, once the assembly approved it: one
+    # operator proposes, a different one approves or rejects (enforced in the service).
+    "member.dividend_propose": frozenset({OPERATOR}),
+    "member.dividend_approve": frozenset({OPERATOR}),
     # Group buying and ad slots (linli.commerce.groupbuys / ads): own merchant only.
     "groupbuy.create": frozenset({MERCHANT_OWNER, OPERATOR}),  # operator: for a supplier
     "groupbuy.settle": frozenset({OPERATOR}),  # close at the deadline by hand

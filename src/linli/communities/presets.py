@@ -28,6 +28,14 @@ PRESET_A: dict[str, Any] = {
     "refund_full_days": 7,  # SPEC: 7-day no-reason refund of a prepayment
     "founding_members_max": 20,  # A§5 招募20名"共创会员"
     "founding_member_fee_waived": True,  # A§5 免费体验
+    # Renewal, referral velocity and sign-in codes: neither plan gives numbers; these are
+    # the values the code used as constants before they became policy (issue 4).
+    "renewal_window_days": 60,
+    "renewal_reminder_days": 30,
+    "referrals_per_referrer_daily_max": 10,  # anti-abuse velocity limit
+    "sms_codes_per_phone_hour": 5,
+    "sms_codes_per_ip_hour": 20,
+    "sms_code_lifetime_minutes": 5,
     "new_member_gift_price_fen": 100,  # A§5 "1元换购"
     "new_member_gift_value_fen": 20_000,  # A§5 价值200元商家礼包
     # --- neighbourly time and rewards ---
@@ -124,6 +132,14 @@ PRESET_B: dict[str, Any] = {
     "refund_full_days": 7,  # SPEC: 7-day no-reason refund of a prepayment
     "founding_members_max": None,  # B§2.2 "创始会员" without a number
     "founding_member_fee_waived": True,  # B§2.2 首年免费
+    # Renewal, referral velocity and sign-in codes: neither plan gives numbers; these are
+    # the values the code used as constants before they became policy (issue 4).
+    "renewal_window_days": 60,
+    "renewal_reminder_days": 30,
+    "referrals_per_referrer_daily_max": 10,  # anti-abuse velocity limit
+    "sms_codes_per_phone_hour": 5,
+    "sms_codes_per_ip_hour": 20,
+    "sms_code_lifetime_minutes": 5,
     "new_member_gift_price_fen": 0,  # B has no gift pack
     "new_member_gift_value_fen": 0,
     # --- neighbourly time and rewards ---

@@ -22,6 +22,7 @@ from linli.members.errors import NotAMember
 from linli.members.models import (
     AdmissionApplication,
     Charter,
+    DiamondDividendProposal,
     FoundingApplication,
     InterestGroup,
     Member,
@@ -41,6 +42,7 @@ from linli.members.schemas import (
     DividendOut,
     DividendPlanIn,
     DividendPlanOut,
+    DividendProposalOut,
     FoundingApplicationOut,
     FoundingApplyIn,
     FoundingQueueIn,
@@ -634,25 +636,84 @@ def _shares_out(shares: list[tuple[Member, int]]) -> list[dict[str, Any]]:
     summary="Dry run: who would get what from a diamond dividend pool",
 )
 def dividend_plan(request: HttpRequest, slug: Slug, query: Query[DividendPlanIn]) -> dict[str, Any]:
-    community = _operator(request, slug, "member.dividend_post")
+    community = _operator(request, slug, "member.dividend_propose")
     plan = svc.diamond_dividend_plan(community=community, pool_fen=query.pool_fen)
     return {"shares": _shares_out(plan.shares), "residue_fen": plan.residue_fen}
 
 
+def proposal_out(proposal: DiamondDividendProposal) -> dict[str, Any]:
+    names = dict(
+        Member.objects.filter(pk__in=[m for m, _a in proposal.shares]).values_list(
+            "id", "display_name"
+        )
+    )
+    return {
+        "id": proposal.id,
+        "quarter": proposal.quarter,
+        "pool_fen": proposal.pool_fen,
+        "residue_fen": proposal.residue_fen,
+        "revenue_fen": proposal.revenue_fen,
+        "approval_ref": proposal.approval_ref,
+        "status": proposal.status,
+        "reason": proposal.reason,
+        "proposed_by": proposal.proposed_by.get_username(),
+        "decided_by": proposal.decided_by.get_username() if proposal.decided_by else "",
+        "dividend_id": proposal.dividend_id,
+        "shares": [
+            {"member_id": m, "display_name": names.get(m, ""), "amount_fen": amount}
+            for m, amount in proposal.shares
+        ],
+    }
+
+
+def _proposal(community: Community, proposal_id: int) -> DiamondDividendProposal:
+    found = DiamondDividendProposal.objects.filter(community=community, pk=proposal_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
 @router.post(
-    BASE + "/diamond-dividends",
-    response={201: DividendOut},
-    summary="Pay a quarter's approved diamond dividend",
+    BASE + "/diamond-dividends/proposals",
+    response={201: DividendProposalOut},
+    summary="Propose a quarter's diamond dividend (a second operator approves)",
 )
-def dividend_post(request: HttpRequest, slug: Slug, body: DividendIn) -> Status:
-    community = _operator(request, slug, "member.dividend_post")
+def dividend_propose(request: HttpRequest, slug: Slug, body: DividendIn) -> Status:
+    community = _operator(request, slug, "member.dividend_propose")
     with audit_ip(_ip(request)):
-        dividend = svc.diamond_dividends_post(
+        proposal = svc.diamond_dividend_propose(
             community=community,
             quarter=body.quarter,
             pool_fen=body.pool_fen,
             approval_ref=body.approval_ref,
             actor=request.user,
+        )
+    return Status(201, proposal_out(proposal))
+
+
+@router.get(
+    BASE + "/diamond-dividends/proposals",
+    response=list[DividendProposalOut],
+    summary="Diamond dividend proposals, newest first",
+)
+def dividend_proposals(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
+    community = _operator(request, slug, "member.dividend_approve")
+    found = DiamondDividendProposal.objects.filter(community=community).select_related(
+        "proposed_by", "decided_by"
+    )
+    return [proposal_out(p) for p in found.order_by("-id")[:50]]
+
+
+@router.post(
+    BASE + "/diamond-dividends/proposals/{proposal_id}/approve",
+    response={201: DividendOut},
+    summary="Approve another operator's proposal: the dividend is paid",
+)
+def dividend_approve(request: HttpRequest, slug: Slug, proposal_id: IdPath) -> Status:
+    community = _operator(request, slug, "member.dividend_approve")
+    with audit_ip(_ip(request)):
+        dividend = svc.diamond_dividend_approve(
+            proposal=_proposal(community, proposal_id), actor=request.user
         )
     shares = [(s.member, s.amount_fen) for s in dividend.shares.select_related("member")]
     return Status(
@@ -666,6 +727,22 @@ def dividend_post(request: HttpRequest, slug: Slug, body: DividendIn) -> Status:
             "shares": _shares_out(shares),
         },
     )
+
+
+@router.post(
+    BASE + "/diamond-dividends/proposals/{proposal_id}/reject",
+    response=DividendProposalOut,
+    summary="Reject another operator's proposal, with a reason",
+)
+def dividend_reject(
+    request: HttpRequest, slug: Slug, proposal_id: IdPath, body: ReasonIn
+) -> dict[str, Any]:
+    community = _operator(request, slug, "member.dividend_approve")
+    with audit_ip(_ip(request)):
+        proposal = svc.diamond_dividend_reject(
+            proposal=_proposal(community, proposal_id), reason=body.reason, actor=request.user
+        )
+    return proposal_out(proposal)
 
 
 @router.get(

@@ -560,6 +560,62 @@ class DiamondDividend(models.Model):
         return f"{self.community_id} {self.quarter}"
 
 
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("waiting for a second operator")
+    PAID = "paid", _("approved and paid")
+    REJECTED = "rejected", _("rejected")
+    STALE = "stale", _("refused: the numbers changed after it was proposed")
+
+
+class DiamondDividendProposal(models.Model):
+    """Maker-checker for the diamond dividend: one operator proposes a quarter's payout with
+    the dry run frozen in (`shares`, the revenue balance it was computed on); a different
+    operator approves, and only then is it paid. The CHECK makes "the same person approved"
+    impossible in the database; the partial UNIQUE allows one open proposal per quarter."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    quarter = models.CharField(max_length=6)
+    pool_fen = models.PositiveBigIntegerField()
+    residue_fen = models.PositiveBigIntegerField()
+    shares = models.JSONField(default=list)  # [[member_id, amount_fen], …] as proposed
+    revenue_fen = models.BigIntegerField()  # platform revenue balance when proposed
+    approval_ref = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    dividend = models.OneToOneField(
+        DiamondDividend, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "quarter"],
+                condition=Q(status="proposed"),
+                name="dividend_proposal_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="dividend_proposal_status"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                name="dividend_proposal_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.quarter} proposal {self.pk}"
+
+
 class DiamondDividendShare(models.Model):
     dividend = models.ForeignKey(DiamondDividend, on_delete=models.PROTECT, related_name="shares")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")

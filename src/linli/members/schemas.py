@@ -303,3 +303,18 @@ class FoundingQueueOut(Schema):
     count: int
     page: int
     pages: int
+
+
+class DividendProposalOut(Schema):
+    id: int
+    quarter: str
+    pool_fen: int
+    residue_fen: int
+    revenue_fen: int
+    approval_ref: str
+    status: str
+    reason: str
+    proposed_by: str
+    decided_by: str
+    dividend_id: int | None
+    shares: list[DividendShareOut]

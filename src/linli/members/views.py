@@ -222,7 +222,11 @@ def founding(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _founding_post(
-    request: HttpRequest, community: Any, action: str, applicant: Member | None, may: dict
+    request: HttpRequest,
+    community: Any,
+    action: str,
+    applicant: Member | None,
+    may: dict[str, bool],
 ) -> str:
     """One write from the founding page; returns where to go next ("" = nothing done)."""
     here = reverse("members:founding", kwargs={"slug": community.slug})

@@ -2,8 +2,10 @@
 
 from linli.members.services.admission import admission_apply, admission_decide, member_skills
 from linli.members.services.diamond import (
+    diamond_dividend_approve,
     diamond_dividend_plan,
-    diamond_dividends_post,
+    diamond_dividend_propose,
+    diamond_dividend_reject,
 )
 from linli.members.services.fees import (
     charter_publish,
@@ -51,8 +53,10 @@ __all__ = [
     "admission_decide",
     "api_token_create",
     "charter_publish",
+    "diamond_dividend_approve",
     "diamond_dividend_plan",
-    "diamond_dividends_post",
+    "diamond_dividend_propose",
+    "diamond_dividend_reject",
     "entitlement_consume",
     "fee_pay_with_points",
     "fee_payment_confirm",

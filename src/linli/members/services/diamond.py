@@ -1,7 +1,10 @@
 """Diamond tier benefits (A§3.2 理事(钻石): 参与平台分红, 获得社区商铺优先租赁权).
 
 The dividend: settlement decides the pool of a closed quarter and the member assembly
-approves it (SPEC compliance); this service then pays it out. Every eligible diamond member
+approves it (SPEC compliance); then two operators pay it out (maker-checker): one proposes
+the quarter with the dry run frozen in, a different one approves and it is posted. A
+proposal whose revenue balance or recipients changed since it was made is refused as
+stale. Every eligible diamond member
 gets the same share, rounded down to the fen (`pro_rata_floor`: nobody gets more than the
 exact share); the few fen left over go to the community's rounding account, so the pool
 is posted in full. The pool comes out of platform revenue and can never exceed what was
@@ -32,10 +35,12 @@ from linli.ledger.selectors import account_balances
 from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
 from linli.members.models import (
     DiamondDividend,
+    DiamondDividendProposal,
     DiamondDividendShare,
     Member,
     Membership,
     MembershipStatus,
+    ProposalStatus,
     Tier,
 )
 from linli.members.notices import notice_send
@@ -122,7 +127,60 @@ def _check_inputs(quarter: str, approval_ref: str) -> tuple[str, str]:
     return quarter, approval_ref
 
 
-def diamond_dividends_post(
+class NotTwoPeople(DomainError):
+    code = "dividend_needs_two_people"
+    status = 403
+    message = gettext_lazy(
+        "A different operator must approve or reject this proposal: not the one who made it."
+    )
+
+
+class ProposalOpen(Conflict):
+    code = "dividend_proposal_open"
+    message = gettext_lazy("This quarter already has a proposal waiting for approval.")
+
+
+class ProposalDecided(Conflict):
+    code = "dividend_proposal_decided"
+    message = gettext_lazy("This proposal was already approved, rejected or refused.")
+
+
+class ProposalStale(Conflict):
+    code = "dividend_proposal_stale"
+    message = gettext_lazy(
+        "The platform revenue or the diamond members changed after this proposal was made, "
+        "so its numbers are out of date. It was refused; propose the quarter again."
+    )
+
+
+def _person(actor: Any) -> Any:
+    if not getattr(actor, "is_authenticated", False):
+        raise NotTwoPeople()
+    return actor
+
+
+def _revenue_now(community: Community) -> int:
+    revenue = chart_ensure(community=community)[(AccountKind.PLATFORM_REVENUE, "CNY")]
+    return int(account_balances(account=revenue).posted)
+
+
+def _frozen(plan: DividendPlan) -> list[list[int]]:
+    return [[member.id, amount] for member, amount in plan.shares]
+
+
+def _check_payable(community: Community, quarter: str, pool_fen: int, now: datetime) -> Any:
+    """The policy in force, after the refusals every payout shares."""
+    policy = policy_in_force(community=community, at=now)
+    if not policy.diamond_dividends or policy.member_tier_scheme != TierScheme.SILVER_GOLD_DIAMOND:
+        raise DividendsOff()
+    if DiamondDividend.objects.filter(community=community, quarter=quarter).exists():
+        raise DividendPaid()
+    if _revenue_now(community) < pool_fen:
+        raise PoolOverRevenue()
+    return policy
+
+
+def diamond_dividend_propose(
     *,
     community: Community,
     quarter: str,
@@ -130,48 +188,160 @@ def diamond_dividends_post(
     approval_ref: str,
     actor: Any,
     now: datetime | None = None,
-) -> DiamondDividend:
-    """Pay one quarter's approved diamond dividend: platform revenue → each diamond
-    member's yuan wallet, the residue → rounding. Refuses when the policy has no diamond
-    dividends, the pool exceeds realised revenue, nobody qualifies, or the quarter was paid."""
+) -> DiamondDividendProposal:
+    """The maker: freeze the dry run (who gets what, the residue) and the revenue balance it
+    was computed on into a proposal. Nothing is paid until another operator approves."""
     now = now or timezone.now()
     quarter, approval_ref = _check_inputs(quarter, approval_ref)
     _check_pool(pool_fen)
-    policy = policy_in_force(community=community, at=now)
-    if not policy.diamond_dividends or policy.member_tier_scheme != TierScheme.SILVER_GOLD_DIAMOND:
-        raise DividendsOff()
-    if DiamondDividend.objects.filter(community=community, quarter=quarter).exists():
-        raise DividendPaid()
-    chart = chart_ensure(community=community)
-    revenue = chart[(AccountKind.PLATFORM_REVENUE, "CNY")]
-    if account_balances(account=revenue).posted < pool_fen:
-        raise PoolOverRevenue()
+    _person(actor)
+    _check_payable(community, quarter, pool_fen, now)
     plan = diamond_dividend_plan(community=community, pool_fen=pool_fen, now=now)
-    legs = [(member, amount) for member, amount in plan.shares if amount > 0]
     try:
         with transaction.atomic():
-            dividend = DiamondDividend.objects.create(
+            proposal = DiamondDividendProposal.objects.create(
                 community=community,
                 quarter=quarter,
                 pool_fen=pool_fen,
                 residue_fen=plan.residue_fen,
+                shares=_frozen(plan),
+                revenue_fen=_revenue_now(community),
                 approval_ref=approval_ref,
+                proposed_by=actor,
+                proposed_at=now,
+            )
+            audit_record(
+                actor=actor,
+                action="member.dividend_propose",
+                target=proposal,
+                community=community,
+                after={
+                    "quarter": quarter,
+                    "pool_fen": pool_fen,
+                    "recipients": len(plan.shares),
+                    "residue_fen": plan.residue_fen,
+                    "revenue_fen": proposal.revenue_fen,
+                    "approval_ref": approval_ref,
+                },
+            )
+    except IntegrityError:
+        raise ProposalOpen() from None
+    return proposal
+
+
+def _locked_open(proposal: DiamondDividendProposal, actor: Any) -> DiamondDividendProposal:
+    locked = DiamondDividendProposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.status != ProposalStatus.PROPOSED:
+        raise ProposalDecided()
+    if locked.proposed_by_id == actor.pk:
+        raise NotTwoPeople()
+    return locked
+
+
+def _close(
+    proposal: DiamondDividendProposal, status: str, actor: Any, reason: str, now: datetime
+) -> None:
+    before = {"status": proposal.status}
+    proposal.status = status
+    proposal.decided_by = actor
+    proposal.decided_at = now
+    proposal.reason = reason
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "reason", "dividend"])
+    audit_record(
+        actor=actor,
+        action=f"member.dividend_{status}",
+        target=proposal,
+        community=proposal.community,
+        before=before,
+        after={"status": status, "reason": reason, "quarter": proposal.quarter},
+    )
+
+
+def _is_stale(proposal: DiamondDividendProposal, now: datetime) -> bool:
+    if _revenue_now(proposal.community) != proposal.revenue_fen:
+        return True
+    try:
+        plan = diamond_dividend_plan(
+            community=proposal.community, pool_fen=proposal.pool_fen, now=now
+        )
+    except NoDiamondMembers:
+        return True
+    return _frozen(plan) != proposal.shares or plan.residue_fen != proposal.residue_fen
+
+
+def diamond_dividend_approve(
+    *, proposal: DiamondDividendProposal, actor: Any, now: datetime | None = None
+) -> DiamondDividend:
+    """The checker: a different operator approves and the frozen plan is paid. Refused
+    (and the proposal closed as stale) when the revenue balance or the recipients changed
+    since it was proposed. Two approvals at once: the row lock lets one pay; the other
+    finds the proposal decided (and UNIQUE quarter backs it)."""
+    now = now or timezone.now()
+    _person(actor)
+    with transaction.atomic():
+        locked = _locked_open(proposal, actor)
+        stale = _is_stale(locked, now)
+        if stale:
+            _close(locked, ProposalStatus.STALE, actor, "", now)
+        else:
+            dividend = _pay(locked, actor=actor, now=now)
+            locked.dividend = dividend
+            _close(locked, ProposalStatus.PAID, actor, "", now)
+    if stale:
+        raise ProposalStale()
+    return dividend
+
+
+def diamond_dividend_reject(
+    *, proposal: DiamondDividendProposal, reason: str, actor: Any, now: datetime | None = None
+) -> DiamondDividendProposal:
+    """A different operator turns the proposal down, with a reason; nothing is paid."""
+    now = now or timezone.now()
+    _person(actor)
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > 500 or "\x00" in reason:
+        raise InvalidDividend(_("A reason of 1 to 500 characters is required."))
+    with transaction.atomic():
+        locked = _locked_open(proposal, actor)
+        _close(locked, ProposalStatus.REJECTED, actor, reason, now)
+    return locked
+
+
+def _pay(proposal: DiamondDividendProposal, *, actor: Any, now: datetime) -> DiamondDividend:
+    """Post the frozen plan: platform revenue → each diamond member's yuan wallet, the
+    residue → rounding; inside the caller's transaction."""
+    community = proposal.community
+    policy = _check_payable(community, proposal.quarter, proposal.pool_fen, now)
+    members = Member.objects.in_bulk([member_id for member_id, _amount in proposal.shares])
+    legs = [(members[member_id], amount) for member_id, amount in proposal.shares if amount > 0]
+    try:
+        with transaction.atomic():
+            dividend = DiamondDividend.objects.create(
+                community=community,
+                quarter=proposal.quarter,
+                pool_fen=proposal.pool_fen,
+                residue_fen=proposal.residue_fen,
+                approval_ref=proposal.approval_ref,
                 policy=policy,
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                actor=actor,
                 created_at=now,
             )
-            _post_shares(dividend=dividend, legs=legs, chart=chart, actor=actor)
+            _post_shares(
+                dividend=dividend, legs=legs, chart=chart_ensure(community=community), actor=actor
+            )
             audit_record(
                 actor=actor,
                 action="member.diamond_dividend",
                 target=dividend,
                 community=community,
                 after={
-                    "quarter": quarter,
-                    "pool_fen": pool_fen,
+                    "quarter": proposal.quarter,
+                    "pool_fen": proposal.pool_fen,
                     "recipients": len(legs),
-                    "residue_fen": plan.residue_fen,
-                    "approval_ref": approval_ref,
+                    "residue_fen": proposal.residue_fen,
+                    "approval_ref": proposal.approval_ref,
+                    "proposal": proposal.pk,
+                    "proposed_by": proposal.proposed_by_id,
                 },
             )
     except IntegrityError:

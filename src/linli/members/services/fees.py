@@ -37,8 +37,6 @@ from linli.members.models import (
 from linli.members.notices import notice_send
 from linli.members.services.admission import AdmissionRequired, admission_is_approved
 
-RENEWAL_WINDOW_DAYS = 60  # a renewal may be paid this long before the current year ends
-RENEWAL_REMINDER_DAYS = 30
 PAYMENT_METHODS = ("cash", "transfer")
 POINTS_METHOD = "points"
 FREE_SERVICE = "free_community_service"
@@ -148,7 +146,7 @@ def membership_apply(
         plan, fee_fen = _fee_and_plan(
             member=member, plan=plan, policy=policy, community=community, today=today
         )
-        _ensure_no_open_membership(member=member, today=today)
+        _ensure_no_open_membership(member=member, today=today, policy=policy)
         membership = Membership.objects.create(
             community=community,
             member=member,
@@ -173,11 +171,14 @@ def membership_apply(
     return membership
 
 
-def _ensure_no_open_membership(*, member: Member, today: date) -> None:
+def _ensure_no_open_membership(*, member: Member, today: date, policy: PolicyVersion) -> None:
+    """One open membership at a time; a renewal only within `renewal_window_days` of the
+    running year's end."""
+    window = timedelta(days=policy.renewal_window_days)
     for open_one in Membership.objects.filter(member=member, status__in=OPEN_STATUSES):
         if open_one.status == MembershipStatus.AWAITING_PAYMENT:
             raise errors.MembershipOpen()
-        if open_one.ends_on and open_one.ends_on - today > timedelta(days=RENEWAL_WINDOW_DAYS):
+        if open_one.ends_on and open_one.ends_on - today > window:
             raise errors.MembershipOpen()
         if Membership.objects.filter(
             member=member, starts_on__gte=open_one.ends_on, status=MembershipStatus.ACTIVE
@@ -501,9 +502,10 @@ def memberships_expire(*, community: Community, now: datetime | None = None) -> 
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = {"reminded": 0, "lapsed": 0}
+    remind_days = policy_in_force(community=community, at=now).renewal_reminder_days
     active = Membership.objects.filter(community=community, status=MembershipStatus.ACTIVE)
     for membership in active.filter(
-        reminded_at__isnull=True, ends_on__lte=today + timedelta(days=RENEWAL_REMINDER_DAYS)
+        reminded_at__isnull=True, ends_on__lte=today + timedelta(days=remind_days)
     ).select_related("member"):
         renewed = Membership.objects.filter(
             member=membership.member, starts_on__gte=membership.ends_on, status__in=OPEN_STATUSES

@@ -3,17 +3,20 @@
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from linli.communities.audit import audit_record, snapshot
 from linli.communities.models import Building, Community, Role
+from linli.communities.selectors import policy_in_force
 from linli.communities.services import role_grant
 from linli.errors import DomainError
 from linli.members import errors, pii
@@ -24,10 +27,7 @@ from linli.members.sms import sms_sender
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 CODE_DIGITS = 6
-CODE_TTL = timedelta(minutes=5)
 CODE_MIN_INTERVAL = timedelta(seconds=60)
-CODES_PER_PHONE_PER_HOUR = 5
-CODES_PER_IP_PER_HOUR = 20
 CODE_MAX_ATTEMPTS = 5
 DISPLAY_NAME_MAX = 50
 UNIT_LABEL_MAX = 30
@@ -52,6 +52,36 @@ class CodeSent:
     phone_masked: str
     is_console: bool  # the page says "no SMS was sent: the code is on the operator console"
     expires_at: datetime
+    valid_minutes: int
+
+
+@dataclass(frozen=True)
+class SmsLimits:
+    """How many codes a number and a network address may ask for per hour, and how long a
+    code lives: the community's policy (`sms_*` fields)."""
+
+    per_phone_hour: int
+    per_ip_hour: int
+    lifetime_minutes: int
+
+
+# Before any community is known (a login code asked for a number that is nobody's, so none
+# is sent): the presets' values, overridable key by key on the site, e.g.
+# LINLI_SMS_SITE_LIMITS="per_phone_hour=3,per_ip_hour=10,lifetime_minutes=5".
+SITE_SMS_LIMITS = SmsLimits(per_phone_hour=5, per_ip_hour=20, lifetime_minutes=5)
+
+
+def sms_limits(*, community: Community | None, now: datetime) -> SmsLimits:
+    if community is None:
+        overrides = getattr(settings, "LINLI_SMS_SITE_LIMITS", {}) or {}
+        known = {k: int(v) for k, v in overrides.items() if k in SmsLimits.__dataclass_fields__}
+        return replace(SITE_SMS_LIMITS, **known)
+    policy = policy_in_force(community=community, at=now)
+    return SmsLimits(
+        per_phone_hour=policy.sms_codes_per_phone_hour,
+        per_ip_hour=policy.sms_codes_per_ip_hour,
+        lifetime_minutes=policy.sms_code_lifetime_minutes,
+    )
 
 
 def sms_code_request(
@@ -62,47 +92,60 @@ def sms_code_request(
     now: datetime | None = None,
     purpose: str = "join",
 ) -> CodeSent:
-    """Send a one-time code, rate-limited per number and per IP (SPEC capability 2).
+    """Send a one-time code, rate-limited per number and per IP (SPEC capability 2) by the
+    community's policy (for a login, the member's community).
     `join`: only for a number not in use; `login`: answers the same whether or not the
     number belongs to a member (no account probing), but sends only if it does."""
     now = now or timezone.now()
     phone = phone_normalise(phone)
     phone_hash = pii.lookup_hash("phone", phone)
-    is_known = Member.objects.filter(phone_hash=phone_hash, closed_at__isnull=True).exists()
-    if purpose == "join" and is_known:
+    known = (
+        Member.objects.filter(phone_hash=phone_hash, closed_at__isnull=True)
+        .select_related("community")
+        .first()
+    )
+    if purpose == "join" and known is not None:
         raise errors.PhoneTaken()  # no code is sent for a number already in use
-    if purpose == "login" and not is_known:
-        return CodeSent(
-            phone_masked=pii.mask_phone(phone),
-            is_console=sms_sender().is_console,
-            expires_at=now + CODE_TTL,
-        )
+    limits = sms_limits(
+        community=community or (known.community if known is not None else None), now=now
+    )
+    expires_at = now + timedelta(minutes=limits.lifetime_minutes)
+    sender = sms_sender()
+    answer = CodeSent(
+        phone_masked=pii.mask_phone(phone),
+        is_console=sender.is_console,
+        expires_at=expires_at,
+        valid_minutes=limits.lifetime_minutes,
+    )
+    if purpose == "login" and known is None:
+        return answer
     hour_ago = now - timedelta(hours=1)
     recent = SmsCode.objects.filter(phone_hash=phone_hash, created_at__gt=hour_ago)
     if (
-        recent.count() >= CODES_PER_PHONE_PER_HOUR
+        recent.count() >= limits.per_phone_hour
         or recent.filter(created_at__gt=now - CODE_MIN_INTERVAL).exists()
     ):
         raise errors.TooManyCodes()
     if ip and SmsCode.objects.filter(ip=ip, created_at__gt=hour_ago).count() >= (
-        CODES_PER_IP_PER_HOUR
+        limits.per_ip_hour
     ):
         raise errors.TooManyCodes()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    sender = sms_sender()
     with transaction.atomic():
         SmsCode.objects.create(
             phone_hash=phone_hash,
             code_hash=_code_hash(phone_hash, code),
             ip=ip or None,
             created_at=now,
-            expires_at=now + CODE_TTL,
+            expires_at=expires_at,
         )
-        text = _("Linli code %(code)s, valid for 5 minutes. Never share it.") % {"code": code}
+        text = ngettext(
+            "Linli code %(code)s, valid for %(minutes)s minute. Never share it.",
+            "Linli code %(code)s, valid for %(minutes)s minutes. Never share it.",
+            limits.lifetime_minutes,
+        ) % {"code": code, "minutes": limits.lifetime_minutes}
         sender.send(phone=phone, text=text, community=community)
-    return CodeSent(
-        phone_masked=pii.mask_phone(phone), is_console=sender.is_console, expires_at=now + CODE_TTL
-    )
+    return answer
 
 
 def _code_hash(phone_hash: str, code: str) -> str:

@@ -28,7 +28,6 @@ from linli.members.models import (
 )
 from linli.members.notices import notice_send
 
-REFERRALS_PER_REFERRER_PER_DAY = 10  # velocity limit (anti-abuse)
 QUALIFY_FIRST_PURCHASE = "first_purchase"
 QUALIFY_FEE_KEPT = "fee_kept"
 QUALIFY_REASONS = (QUALIFY_FIRST_PURCHASE, QUALIFY_FEE_KEPT)
@@ -56,10 +55,10 @@ def referral_bind(*, referee: Member, code: str, now: datetime | None = None) ->
     if referee.household_id is not None and referee.household_id == referrer.household_id:
         raise errors.ReferralSameHousehold()
     day_ago = now - timedelta(days=1)
-    if (
-        Referral.objects.filter(referrer=referrer, created_at__gt=day_ago).count()
-        >= REFERRALS_PER_REFERRER_PER_DAY
-    ):
+    daily_max = policy_in_force(
+        community=referee.community, at=now
+    ).referrals_per_referrer_daily_max
+    if Referral.objects.filter(referrer=referrer, created_at__gt=day_ago).count() >= daily_max:
         raise errors.ReferralTooFast()
     try:
         with transaction.atomic():
