@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from linli.commerce import cards
 from linli.commerce import errors as till_errors
+from linli.commerce.accounts import member_frozen_points
 from linli.commerce.household import printed_card_renew
 from linli.commerce.services import sale_consume, sale_prepare
 from linli.communities.audit import AuditEntry
@@ -199,9 +200,10 @@ def test_each_covered_member_pays_with_their_own_card_and_earns_into_their_own_w
     assert sale.member_id == family.spouse.id
     cashback = [leg for leg in sale.legs if leg["reason"] == "cashback"]
     assert cashback and {leg["credit_account_id"] for leg in cashback} == {
-        wallet_of(family.spouse, "PTS").id  # B: 0.5 points per yuan, into her own account
+        member_frozen_points(family.spouse).id  # B: 0.5 points per yuan, her own (frozen)
     }
     assert balance(wallet_of(family.holder, "PTS")) == 0
+    assert balance(member_frozen_points(family.holder)) == 0
     assert cards.card_ensure(member=family.spouse).id != cards.card_ensure(member=family.holder).id
 
 

@@ -381,6 +381,20 @@ def lots_reconcile(*, member: Member) -> Reconciliation:
     )
 
 
+def lots_reconcile_all() -> list[int]:
+    """The members whose lots do not add up to their points accounts (the nightly check;
+    an empty list is the expected answer)."""
+    owners = Account.objects.filter(
+        kind__in=_POINTS_KINDS, asset_id="PTS", owner_type="member", version__gt=0
+    ).values_list("owner_id", flat=True)
+    wrong = []
+    for member in Member.objects.filter(id__in=set(owners)).order_by("id"):
+        if not lots_reconcile(member=member).matches:
+            logger.error("points lots of member %s do not match the ledger", member.id)
+            wrong.append(member.id)
+    return wrong
+
+
 def frozen_left_for(*, member: Member, journal_id: uuid.UUID) -> int:
     """What a sale's cash-back lot still holds frozen (0 once released). The caller holds
     the member's book lock (`book_locked`) and has synced."""
