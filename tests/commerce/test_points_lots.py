@@ -18,10 +18,10 @@ from linli.commerce.models import PointsLot, PointsLotUse
 from linli.commerce.services import flash_sale_buy, flash_sale_create, sale_consume, sale_refund
 from linli.communities.selectors import policy_in_force
 from linli.ledger.models import AccountKind, Journal, Transfer
-from linli.ledger.services import Leg, chart_ensure, journal_post
+from linli.ledger.services import Leg, chart_ensure, hold_create, hold_void, journal_post
 from linli.ledger.verification import ledger_verify
 from linli.members.models import Member, Notice
-from tests.commerce.conftest import balance, build_shop, code_of, wallet_of
+from tests.commerce.conftest import balance, build_shop, code_of, merchant_of, wallet_of
 from tests.factories import make_community, make_member
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +264,44 @@ def test_the_reconciliation_catches_lots_that_drift_from_the_ledger(shop_b):
     drift = lots.lots_reconcile(member=shop_b.buyer)
     assert not drift.matches and (drift.wallet_lots, drift.wallet_balance) == (39, 40)
     assert lots.lots_reconcile_all() == [shop_b.buyer.id]
+
+
+def test_points_held_by_a_pledge_expire_only_once_released(shop_b):
+    """Only what the wallet has available expires; the held rest is tried again later."""
+    buyer = shop_b.buyer
+    _earn(buyer, 100, _ago(300))
+    wallet = wallet_of(buyer, "PTS")
+    pledge = hold_create(
+        community=shop_b.community,
+        debit_account_id=wallet.id,
+        credit_account_id=merchant_of(shop_b.merchant, "PTS").id,
+        amount=80,
+        expires_at=None,
+        code="group_buy_pledge",
+        idempotency_key="pledge-lots",
+    )
+    lots.lots_sync(member=buyer)
+    lot = PointsLot.objects.get(member=buyer)
+    lots.points_remind_due(now=lot.expires_at - timedelta(days=30))
+    assert lots.points_expire_due(now=lot.expires_at) == 1
+    lot.refresh_from_db()
+    assert (lot.remaining, lot.expired_at) == (80, None) and balance(wallet) == 80
+    hold_void(community=shop_b.community, hold_id=pledge.transfer_ids[0], idempotency_key="v-1")
+    assert lots.points_expire_due(now=lot.expires_at + timedelta(days=1)) == 1
+    lot.refresh_from_db()
+    assert lot.remaining == 0 and lot.expired_at is not None and balance(wallet) == 0
+    assert lots.lots_reconcile(member=buyer).matches
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_release_jobs_at_once_release_a_lot_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency is tested on PostgreSQL")
+    shop = build_shop("B")
+    sale = _sale(shop, "l-c1", points_paid=0)
+    due = Journal.objects.get(id=sale.journal_id).created_at + timedelta(days=7)
+    results = _race([lambda: lots.points_release_due(now=due) for _ in range(4)])
+    assert sorted(results) == [0, 0, 0, 1], results
+    assert Journal.objects.filter(code="points_release").count() == 1
+    assert balance(wallet_of(shop.buyer, "PTS")) == 50
+    assert lots.lots_reconcile(member=shop.buyer).matches

@@ -122,10 +122,7 @@ class _Sync:
         if not entries:
             return
         self.lots = {
-            lot.id: lot
-            for lot in PointsLot.objects.filter(member=self.member).filter(
-                Q(remaining__gt=0) | Q(frozen=True)
-            )
+            lot.id: lot for lot in PointsLot.objects.filter(member=self.member, remaining__gt=0)
         }
         by_journal: dict[uuid.UUID, list[Entry]] = defaultdict(list)
         for entry in entries:
