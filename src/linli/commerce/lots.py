@@ -76,7 +76,10 @@ def points_accounts(member: Member) -> dict[str, Account]:
 
 def lots_sync(*, member: Member) -> None:
     """Bring the member's lots up to date with the ledger (idempotent, safe to run at
-    any time and from several threads: the book row serialises them)."""
+    any time and from several threads: the book row serialises them). A member without
+    points accounts (preset A pays coins) has nothing to follow: no book is opened."""
+    if not points_accounts(member):
+        return
     with transaction.atomic():
         book = book_locked(member)
         _Sync(member, book).run()
