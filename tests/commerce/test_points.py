@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from linli.commerce import accounts, points, services
+from linli.commerce import accounts, lots, points, services
+from linli.commerce.models import PointsBook
 from linli.ledger.services import hold_create
 from tests.commerce.conftest import code_of, fund
 from tests.factories import make_community, make_member
@@ -91,3 +92,9 @@ def test_a_community_without_points_says_so(shop_a):
     assert not points.points_issued(policy) and points.earning_rules(policy) == []
     page = _client(shop_a.buyer.user).get(f"/c/{shop_a.community.slug}/points/")
     assert page.status_code == 200 and "本社区目前不发放积分" in page.content.decode()
+
+
+def test_a_member_without_points_accounts_gets_no_points_book(shop_a):
+    lots.lots_sync(member=shop_a.buyer)
+    assert not PointsBook.objects.filter(member=shop_a.buyer).exists()
+    assert lots.lots_reconcile(member=shop_a.buyer).matches

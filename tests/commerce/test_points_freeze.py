@@ -188,3 +188,25 @@ def test_history_pages_never_split_a_journal(shop_b):
     assert [(row.change, row.frozen) for row in page] == [("+50", False), ("-50", True)]
     page, _ = points.history_page(member=shop_b.buyer, before_seq=before, limit=3)
     assert [(row.change, row.frozen) for row in page][:2] == [("+50", False), ("-50", True)]
+
+
+def test_worked_example_refund_of_40_then_the_30_left_released(shop_b):
+    """docs/bundles.md "Points": 100 CNY → 50 frozen; 40 CNY refunded → 20 back from the
+    frozen lot; at 7 days the 30 left are released; a rerun posts nothing."""
+    fund(shop_b.buyer, "PTS", 300)
+    sale = _sale(shop_b, "f-w")
+    frozen, wallet = member_frozen_points(shop_b.buyer), wallet_of(shop_b.buyer, "PTS")
+    sale_refund(
+        sale=sale,
+        actor=shop_b.cashier,
+        request_no="w-1",
+        amount_fen=4_000,
+        now=sale.created_at + timedelta(days=2),
+    )
+    assert (balance(frozen), balance(wallet)) == (30, 300)
+    assert lots.points_release_due(now=_release_time(sale)) == 1
+    release = Journal.objects.get(code="points_release")
+    assert _legs(release.id) == [(frozen.id, wallet.id, 30)]
+    assert (balance(frozen), balance(wallet)) == (0, 330)
+    assert lots.points_release_due(now=_release_time(sale) + timedelta(hours=1)) == 0
+    assert lots.lots_reconcile(member=shop_b.buyer).matches

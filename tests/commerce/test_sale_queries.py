@@ -3,10 +3,14 @@ POS client's prepare and consume cost is pinned, so a change that adds round tri
 hot path fails here instead of showing up weeks later in bench/sales.py. The one-query
 lookups behind those budgets still answer exactly as before (404, 403, self-dealing)."""
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from linli.commerce.models import Sale
 from linli.members.services import api_token_create
@@ -57,6 +61,30 @@ def test_a_sale_over_the_api_stays_within_its_query_budget():
     assert Sale.objects.filter(merchant=shop.merchant, request_no="q-1").count() == 1
     assert prepared <= PREPARE_QUERIES, f"prepare ran {prepared} queries"
     assert consumed <= CONSUME_QUERIES, f"consume ran {consumed} queries"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_preset_b_sale_with_frozen_cash_back_stays_within_its_query_budget():
+    """Preset B pays its cash-back into the member's frozen points account: the sale's one
+    account SELECT reads it with the wallets, so once it exists (the second sale on) the
+    freeze costs no query. B's own rules cost 3 more than A at prepare (the member-price
+    group, the interest-group discount and the daily points cap) and 2 more at consume."""
+    shop = build_shop("B")
+    fund(shop.buyer, "PTS", 1_000)
+    pos = _pos(shop.cashier)
+    slug = shop.community.slug
+    first = {"code": code_of(shop.buyer), "amount_fen": 10_000, "points": 40}
+    status, _ = _queries(pos, _url(slug, "/sales"), {**first, "request_no": "b-0"})
+    assert status == 201  # opens the frozen points account
+    later = timezone.now() + timedelta(minutes=2)
+    body = {"code": code_of(shop.buyer, now=later), "amount_fen": 10_000, "points": 40}
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        status, prepared = _queries(pos, _url(slug, "/sales/prepare"), body)
+        assert status == 200
+        status, consumed = _queries(pos, _url(slug, "/sales"), {**body, "request_no": "b-1"})
+    assert status == 201
+    assert prepared <= PREPARE_QUERIES + 3, f"prepare ran {prepared} queries"
+    assert consumed <= CONSUME_QUERIES + 2, f"consume ran {consumed} queries"
 
 
 def test_an_unknown_community_is_not_found_and_another_ones_till_is_forbidden(shop_a):

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from linli.commerce.bundle_models import BundleOrder, PieceStatus
+from linli.commerce.services import sale_consume
 from linli.communities.models import Role
 from linli.merchants.services import staff_add
 from tests.commerce.conftest import CASHIER_PASSWORD, build_shop, code_of, fund
@@ -125,11 +126,23 @@ def test_member_reads_the_points_page(
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     shop = build_shop("B")
     fund(shop.buyer, "PTS", 300)
+    sale_consume(  # 100 CNY: 50 points back, frozen for the 7-day return window
+        merchant=shop.merchant,
+        clerk=shop.cashier,
+        request_no="e2e-points",
+        code=code_of(shop.buyer),
+        amount_fen=10_000,
+    )
     slug, elderly = shop.community.slug, language == "zh-hans"
     login(page, shop.buyer.user.username, "pw")
     page.goto(f"{site_url}/c/{slug}/points/")
     _prepare(page, language, elderly)
     assert page.get_by_test_id("points-total").inner_text() == "300"
-    assert page.locator("[data-testid=points-rules] li").count() >= 4
-    assert page.get_by_test_id("points-row").count() == 1
+    assert page.get_by_test_id("points-frozen").inner_text() == "50"
+    assert page.locator("[data-testid=points-rules] li").count() >= 6
+    assert page.get_by_test_id("points-row").count() == 2
+    lots = page.get_by_test_id("points-lot")
+    assert lots.count() == 2
+    frozen_words = "冻结至" if language == "zh-hans" else "frozen until"
+    assert frozen_words in lots.first.inner_text() and "300" in lots.nth(1).inner_text()
     audit_page(page, elderly=elderly)

@@ -76,7 +76,10 @@ def points_accounts(member: Member) -> dict[str, Account]:
 
 def lots_sync(*, member: Member) -> None:
     """Bring the member's lots up to date with the ledger (idempotent, safe to run at
-    any time and from several threads: the book row serialises them)."""
+    any time and from several threads: the book row serialises them). A member without
+    points accounts (preset A pays coins) has nothing to follow: no book is opened."""
+    if not points_accounts(member):
+        return
     with transaction.atomic():
         book = book_locked(member)
         _Sync(member, book).run()
@@ -122,10 +125,7 @@ class _Sync:
         if not entries:
             return
         self.lots = {
-            lot.id: lot
-            for lot in PointsLot.objects.filter(member=self.member).filter(
-                Q(remaining__gt=0) | Q(frozen=True)
-            )
+            lot.id: lot for lot in PointsLot.objects.filter(member=self.member, remaining__gt=0)
         }
         by_journal: dict[uuid.UUID, list[Entry]] = defaultdict(list)
         for entry in entries:
@@ -379,6 +379,20 @@ def lots_reconcile(*, member: Member) -> Reconciliation:
         frozen_lots=sums.get(True, 0) or 0,
         frozen_balance=balances.get(AccountKind.MEMBER_FROZEN, 0),
     )
+
+
+def lots_reconcile_all() -> list[int]:
+    """The members whose lots do not add up to their points accounts (the nightly check;
+    an empty list is the expected answer)."""
+    owners = Account.objects.filter(
+        kind__in=_POINTS_KINDS, asset_id="PTS", owner_type="member", version__gt=0
+    ).values_list("owner_id", flat=True)
+    wrong = []
+    for member in Member.objects.filter(id__in=set(owners)).order_by("id"):
+        if not lots_reconcile(member=member).matches:
+            logger.error("points lots of member %s do not match the ledger", member.id)
+            wrong.append(member.id)
+    return wrong
 
 
 def frozen_left_for(*, member: Member, journal_id: uuid.UUID) -> int:

@@ -5,7 +5,12 @@ from huey.contrib.djhuey import db_periodic_task
 
 from linli.commerce.bundles import bundles_expire
 from linli.commerce.groupbuys import group_buys_close_due
-from linli.commerce.lots import points_expire_due, points_release_due, points_remind_due
+from linli.commerce.lots import (
+    lots_reconcile_all,
+    points_expire_due,
+    points_release_due,
+    points_remind_due,
+)
 from linli.commerce.referrals import referrals_qualify_by_purchase
 from linli.communities.models import Community
 
@@ -37,5 +42,8 @@ def release_frozen_points() -> int:
 @db_periodic_task(crontab(minute="10", hour="0"))
 def points_lots_nightly() -> int:
     """Nightly: reminders 30 and 7 days before lots expire, then the expiry of lots past
-    their date whose 30-day reminder went out at least 30 days before."""
-    return points_remind_due() + points_expire_due()
+    their date whose 30-day reminder went out at least 30 days before; last, every
+    member's lots checked against the ledger (a mismatch is logged as an error)."""
+    done = points_remind_due() + points_expire_due()
+    lots_reconcile_all()
+    return done
