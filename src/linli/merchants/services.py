@@ -624,8 +624,9 @@ def merchant_exit_complete(
         )
         if open_complaints.exists():
             raise errors.ExitBlocked(reason="complaints are still open")
-        ran = merchant_exit_hooks(merchant=current, phase="settle", actor=actor)
         before = snapshot(current)
+        deposit_holds_release(merchant=current, actor=actor)
+        ran = merchant_exit_hooks(merchant=current, phase="settle", actor=actor)
         returned = deposit_return_all(merchant=current, actor=actor)
         staff_release(merchant=current, actor=actor)
         current.status = MerchantStatus.EXITED
@@ -676,15 +677,12 @@ def staff_release(*, merchant: Merchant, actor: Any) -> None:
             role_revoke(user=job.user, community=merchant.community, role=role, actor=actor)
 
 
-def deposit_return_all(*, merchant: Merchant, actor: Any, allow_owing: bool = False) -> int:
-    """Void every open deposit hold, repay compensation debts from what is freed (the
-    subsidy account's advance, oldest debt first, whole debts only), and pay the rest of
-    the merchant's CNY balance back out. A debt still open afterwards blocks a voluntary
-    exit (`DebtOutstanding`); a removal (`allow_owing`) goes ahead and the debt stays
-    recorded."""
-    from linli.ledger.models import Account
+def deposit_holds_release(*, merchant: Merchant, actor: Any) -> int:
+    """Void the seat's open deposit holds (at its closing), so what they held is in the
+    merchant's free balance for the exit hooks' settlements and the return. Returns fen."""
     from linli.ledger.services import hold_void
 
+    released = 0
     for hold in DepositHold.objects.select_for_update().filter(
         merchant=merchant, status=HoldStatus.OPEN
     ):
@@ -698,6 +696,19 @@ def deposit_return_all(*, merchant: Merchant, actor: Any, allow_owing: bool = Fa
         hold.status = HoldStatus.CLOSED
         hold.closed_at = timezone.now()
         hold.save(update_fields=["status", "closed_at"])
+        released += hold.amount_fen
+    return released
+
+
+def deposit_return_all(*, merchant: Merchant, actor: Any, allow_owing: bool = False) -> int:
+    """Void every open deposit hold, repay compensation debts from what is freed (the
+    subsidy account's advance, oldest debt first, whole debts only), and pay the rest of
+    the merchant's CNY balance back out. A debt still open afterwards blocks a voluntary
+    exit (`DebtOutstanding`); a removal (`allow_owing`) goes ahead and the debt stays
+    recorded."""
+    from linli.ledger.models import Account
+
+    deposit_holds_release(merchant=merchant, actor=actor)
     account = Account.objects.filter(
         community=merchant.community,
         kind=AccountKind.MERCHANT,
