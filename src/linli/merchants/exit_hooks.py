@@ -59,7 +59,8 @@ def _module_exists(name: str) -> bool:
 
 def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
     """At notice: an inbox notice to every member who bought from the shop in the last
-    RECENT_BUYER_DAYS days or holds one of its flash-sale items (30 days' notice)."""
+    RECENT_BUYER_DAYS days or holds one of its flash-sale items (30 days' notice; for a
+    removal, which has none, that the shop has left)."""
     if phase != "notice" or merchant.exit_effective_at is None:
         return 0
     from linli.commerce.selectors import merchant_recent_buyer_ids
@@ -68,14 +69,29 @@ def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
 
     since = timezone.now() - timedelta(days=RECENT_BUYER_DAYS)
     ids = merchant_recent_buyer_ids(merchant=merchant, since=since)
-    on = day_label(merchant.exit_effective_at)
+    kind, params = (
+        "merchant_leaving",
+        {
+            "merchant": merchant.name,
+            "on": day_label(merchant.exit_effective_at),
+        },
+    )
+    if _at_once(merchant):
+        kind, params = "merchant_left", {"merchant": merchant.name}
     sent = 0
     for member in Member.objects.filter(id__in=ids, community_id=merchant.community_id):
-        if notice_send(
-            member=member, kind="merchant_leaving", params={"merchant": merchant.name, "on": on}
-        ):
+        if notice_send(member=member, kind=kind, params=params):
             sent += 1
     return sent
+
+
+def _at_once(merchant: Merchant) -> bool:
+    """A removal: the seat closes the moment notice is recorded (no notice period)."""
+    return (
+        merchant.exit_requested_at is not None
+        and merchant.exit_effective_at is not None
+        and merchant.exit_effective_at <= merchant.exit_requested_at
+    )
 
 
 def flash_sales_close(*, merchant: Merchant, phase: str, actor: Any) -> int:
@@ -88,8 +104,9 @@ def flash_sales_close(*, merchant: Merchant, phase: str, actor: Any) -> int:
 
 
 def committee_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
-    """At notice: the operators and this month's committee chair get an inbox notice."""
-    if phase != "notice" or merchant.exit_effective_at is None:
+    """At notice: the operators and this month's committee chair get an inbox notice
+    (not for a removal: the committee decided it)."""
+    if phase != "notice" or merchant.exit_effective_at is None or _at_once(merchant):
         return 0
     return _committee_tell(
         merchant=merchant,

@@ -625,13 +625,9 @@ def merchant_exit_complete(
         if open_complaints.exists():
             raise errors.ExitBlocked(reason="complaints are still open")
         before = snapshot(current)
-        deposit_holds_release(merchant=current, actor=actor)
-        ran = merchant_exit_hooks(merchant=current, phase="settle", actor=actor)
-        returned = deposit_return_all(merchant=current, actor=actor)
-        staff_release(merchant=current, actor=actor)
-        current.status = MerchantStatus.EXITED
-        current.closed_at = now
-        current.save(update_fields=["status", "closed_at"])
+        returned, ran = seat_close(
+            merchant=current, status=MerchantStatus.EXITED, actor=actor, now=now
+        )
         audit_record(
             actor=actor,
             action="merchant.exit_complete",
@@ -641,6 +637,36 @@ def merchant_exit_complete(
         )
         seat_offer_next(community=current.community, industry=current.industry, actor=actor)
     return current
+
+
+def seat_close(
+    *, merchant: Merchant, status: str, actor: Any, now: datetime, allow_owing: bool = False
+) -> tuple[int, list[str]]:
+    """The closing steps every way out shares (a notice run out, a committee removal),
+    inside the caller's transaction on the locked merchant row: the deposit holds are
+    released, the exit hooks settle what is open (coupons), debts are repaid from the
+    deposit and the rest is paid out (`deposit_return_all`; a removal may leave a debt
+    recorded), staff lose their roles, the seat closes. Returns (fen returned, hooks)."""
+    deposit_holds_release(merchant=merchant, actor=actor)
+    ran = merchant_exit_hooks(merchant=merchant, phase="settle", actor=actor)
+    returned = deposit_return_all(merchant=merchant, actor=actor, allow_owing=allow_owing)
+    staff_release(merchant=merchant, actor=actor)
+    merchant.status = status
+    merchant.closed_at = now
+    merchant.save(update_fields=["status", "closed_at"])
+    return returned, ran
+
+
+def exit_notice_at_once(*, merchant: Merchant, actor: Any, now: datetime) -> list[str]:
+    """A removal has no notice period: the notice steps run at once, with the leaving day
+    today (members are told the shop has left, its offers end). A shop already serving
+    its notice has had them. Returns the hooks that ran."""
+    if merchant.status == MerchantStatus.EXITING:
+        return []
+    merchant.exit_requested_at = now
+    merchant.exit_effective_at = now
+    merchant.save(update_fields=["exit_requested_at", "exit_effective_at"])
+    return merchant_exit_hooks(merchant=merchant, phase="notice", actor=actor)
 
 
 def merchant_exits_complete_due(*, now: datetime | None = None) -> int:
