@@ -829,13 +829,16 @@ def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
     period). At "settle" the coupons only this shop honours and that were never used are
     withdrawn (a cross-store one releases its issuer's reserved share), and the unused
     cross-store coupons this shop issued for partners are settled so their holders keep
-    them (`_issued_settle`). Returns the rows changed."""
+    them (`_issued_settle`). At "prepare" (the closing, before money moves) those issued
+    coupons' rows are locked first. Returns the rows changed (locked at "prepare")."""
     if phase == "notice":
         coupons = Coupon.objects.filter(merchant=merchant, is_active=True).update(is_active=False)
         campaigns = CrossStoreCampaign.objects.filter(
             Q(issuer=merchant) | Q(redeemer=merchant), is_active=True
         ).update(is_active=False)
         return coupons + campaigns
+    if phase == "prepare":
+        return len(_issued_open(merchant).values_list("id", flat=True))
     open_claims = CouponClaim.objects.select_for_update().filter(
         merchant=merchant, status=ClaimStatus.AVAILABLE
     )
@@ -846,6 +849,19 @@ def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
             status=ClaimStatus.REVOKED, hold_id=None
         )
     return withdrawn + _issued_settle(merchant=merchant, actor=actor)
+
+
+def _issued_open(merchant: Merchant) -> Any:
+    """The unused, unsettled cross-store coupons `merchant` issued, their rows locked."""
+    return (
+        CouponClaim.objects.select_for_update(of=("self",))
+        .filter(
+            campaign__issuer=merchant,
+            status=ClaimStatus.AVAILABLE,
+            issuer_settled_at__isnull=True,
+        )
+        .order_by("id")
+    )
 
 
 def _issued_settle(*, merchant: Merchant, actor: Any) -> int:
@@ -861,16 +877,7 @@ def _issued_settle(*, merchant: Merchant, actor: Any) -> int:
     subsidy = chart[(AccountKind.SUBSIDY, "CNY")].id
     account = merchant_account(merchant)
     settled = 0
-    claims = (
-        CouponClaim.objects.select_for_update(of=("self",))
-        .filter(
-            campaign__issuer=merchant,
-            status=ClaimStatus.AVAILABLE,
-            issuer_settled_at__isnull=True,
-        )
-        .order_by("id")
-    )
-    for claim in claims:
+    for claim in _issued_open(merchant):
         _release_reserved_share(claim=claim, actor=actor)
         if claim.valid_until <= now:
             CouponClaim.objects.filter(id=claim.id).update(hold_id=None)

@@ -5,6 +5,10 @@ Each entry is "module:function", called as `function(merchant=, phase=, actor=)`
 - phase "notice": the merchant has just given notice (`merchant_exit_request`): its
   offers end and the members who bought from it, or hold its offers, are told, and so
   are the operators and the committee's chair (in their member inbox);
+- phase "prepare": the seat is about to close and no money has moved yet: a hook takes
+  the row locks it will need before the closing locks the shop's ledger accounts, so a
+  sale racing the closing waits instead of deadlocking (the till locks a coupon's row
+  before the issuer's account);
 - phase "settle": the notice period is over and the seat is about to close
   (`merchant_exit_complete`): whatever is still open must be settled here (the coupons
   app settles open coupons from the deposit, then the subsidy account); raising a
@@ -36,7 +40,7 @@ MERCHANT_EXIT_HOOKS: tuple[str, ...] = (
 
 def merchant_exit_hooks(*, merchant: Merchant, phase: str, actor: Any) -> list[str]:
     """Run every registered hook for `phase`; returns the hooks that ran, in order."""
-    if phase not in ("notice", "settle"):
+    if phase not in ("notice", "prepare", "settle"):
         raise ValueError(f"unknown exit phase {phase!r}")
     ran = []
     for hook in MERCHANT_EXIT_HOOKS:

@@ -647,6 +647,7 @@ def seat_close(
     released, the exit hooks settle what is open (coupons), debts are repaid from the
     deposit and the rest is paid out (`deposit_return_all`; a removal may leave a debt
     recorded), staff lose their roles, the seat closes. Returns (fen returned, hooks)."""
+    merchant_exit_hooks(merchant=merchant, phase="prepare", actor=actor)
     deposit_holds_release(merchant=merchant, actor=actor)
     ran = merchant_exit_hooks(merchant=merchant, phase="settle", actor=actor)
     returned = deposit_return_all(merchant=merchant, actor=actor, allow_owing=allow_owing)
