@@ -99,3 +99,12 @@ class CouponPartialRefund(DomainError):
     code = "coupon_partial_refund"
     status = 409
     message = _("A sale paid with a cross-store coupon can only be refunded in full.")
+
+
+class CouponIssuerExited(DomainError):
+    code = "coupon_issuer_exited"
+    status = 409
+    message = _(
+        "The shop that issued this coupon has left the alliance and its share was not "
+        "settled, so the coupon cannot be used."
+    )

@@ -137,6 +137,10 @@ class CouponClaim(models.Model):
         "commerce.Sale", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     hold_id = models.UUIDField(null=True, blank=True)
+    # A cross-store coupon whose issuer left the alliance: its share was settled when the
+    # seat closed (paid to the subsidy account from the issuer's deposit, the subsidy
+    # account covering what was missing), so the subsidy account funds it at redemption.
+    issuer_settled_at = models.DateTimeField(null=True, blank=True)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
     status = models.CharField(max_length=10, choices=ClaimStatus.choices)

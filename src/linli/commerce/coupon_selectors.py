@@ -152,9 +152,13 @@ class LeavingOffers:
 
     offers_ending: int  # live flash sales, claimable coupons, campaigns switched on
     coupons_withdrawn: int  # unused coupons members hold that only this shop honours
+    coupons_settled: int = 0  # unused cross-store coupons it issued for partner shops
+    settled_share_fen: int = 0  # its share of them, settled from its deposit at closing
+    reserved_fen: int = 0  # of which its account holds for partners now (released then)
 
 
 def leaving_offers(*, merchant: Merchant, now: datetime) -> LeavingOffers:
+    from linli.commerce.coupons import issuer_share_fen
     from linli.commerce.models import FlashSale
 
     flash = FlashSale.objects.filter(merchant=merchant, sold__lt=F("stock")).count()
@@ -165,4 +169,23 @@ def leaving_offers(*, merchant: Merchant, now: datetime) -> LeavingOffers:
     honoured = CouponClaim.objects.filter(
         merchant=merchant, status=ClaimStatus.AVAILABLE, valid_until__gt=now
     ).count()
-    return LeavingOffers(offers_ending=flash + coupons + campaigns_on, coupons_withdrawn=honoured)
+    issued = list(
+        CouponClaim.objects.filter(
+            campaign__issuer=merchant,
+            status=ClaimStatus.AVAILABLE,
+            valid_until__gt=now,
+            issuer_settled_at__isnull=True,
+        ).select_related("campaign")
+    )
+    shares = [
+        (issuer_share_fen(campaign=c.campaign, fen=c.value_fen), c.hold_id)
+        for c in issued
+        if c.campaign is not None
+    ]
+    return LeavingOffers(
+        offers_ending=flash + coupons + campaigns_on,
+        coupons_withdrawn=honoured,
+        coupons_settled=len(issued),
+        settled_share_fen=sum(share for share, _hold in shares),
+        reserved_fen=sum(share for share, hold in shares if hold is not None),
+    )

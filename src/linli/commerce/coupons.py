@@ -320,7 +320,11 @@ def _claim_ids(value: Any) -> list[int]:
 def _usable_claim(
     claim_id: int, *, merchant: Merchant, member: Member, now: datetime
 ) -> CouponClaim:
-    claim = CouponClaim.objects.filter(id=claim_id).select_related("coupon", "campaign").first()
+    claim = (
+        CouponClaim.objects.filter(id=claim_id)
+        .select_related("coupon", "campaign", "campaign__issuer")
+        .first()
+    )
     if claim is None:
         raise errors.CouponNotFound()
     if claim.community_id != merchant.community_id:
@@ -335,7 +339,14 @@ def _usable_claim(
         raise errors.CouponNotYetValid()
     if now >= claim.valid_until:
         raise errors.CouponExpired()
+    if _issuer_gone(claim) and claim.issuer_settled_at is None:
+        raise errors.CouponIssuerExited()
     return claim
+
+
+def _issuer_gone(claim: CouponClaim) -> bool:
+    """A cross-store coupon whose issuing shop no longer holds its seat."""
+    return claim.campaign is not None and not claim.campaign.issuer.holds_seat
 
 
 def plan_for_sale(
@@ -405,6 +416,7 @@ def plan_apply(*, sale: Sale, plan: CouponPlan | None, clerk: Any, now: datetime
         )
         if done != 1:
             raise errors.CouponUsed()
+        _reread_issuer_terms(use.claim)
         row = SaleCoupon.objects.create(
             community_id=sale.community_id,
             sale=sale,
@@ -415,6 +427,16 @@ def plan_apply(*, sale: Sale, plan: CouponPlan | None, clerk: Any, now: datetime
         )
         if use.paid_fen:
             _fund_cross_store(sale=sale, use=use, row=row, clerk=clerk)
+
+
+def _reread_issuer_terms(claim: CouponClaim) -> None:
+    """The UPDATE above holds the claim's row: read its hold and settlement again, in case
+    the issuer's seat closed (and settled it) between the plan and this transaction."""
+    if claim.campaign_id is None:
+        return
+    current = CouponClaim.objects.filter(id=claim.id).values("hold_id", "issuer_settled_at")[0]
+    claim.hold_id = current["hold_id"]
+    claim.issuer_settled_at = current["issuer_settled_at"]
 
 
 def _fund_cross_store(*, sale: Sale, use: CouponUse, row: SaleCoupon, clerk: Any) -> None:
@@ -429,7 +451,10 @@ def _fund_cross_store(*, sale: Sale, use: CouponUse, row: SaleCoupon, clerk: Any
     redeemer = merchant_account(campaign.redeemer).id
     issuer_share, through_redeemer = use.shares["issuer"], use.shares["redeemer"]
     legs: list[Leg] = []
-    if claim.hold_id is not None:
+    subsidy_share = use.shares["platform"]
+    if claim.issuer_settled_at is not None:
+        subsidy_share += issuer_share  # the issuer left; its share was settled at closing
+    elif claim.hold_id is not None:
         if issuer_share:
             posted = hold_post(
                 community=community,
@@ -452,8 +477,8 @@ def _fund_cross_store(*, sale: Sale, use: CouponUse, row: SaleCoupon, clerk: Any
         through_redeemer += issuer_share
     elif issuer_share:
         legs.append(Leg(merchant_account(campaign.issuer).id, cost, issuer_share))
-    if use.shares["platform"]:
-        legs.append(Leg(chart[(AccountKind.SUBSIDY, "CNY")].id, cost, use.shares["platform"]))
+    if subsidy_share:
+        legs.append(Leg(chart[(AccountKind.SUBSIDY, "CNY")].id, cost, subsidy_share))
     if through_redeemer:
         legs.append(Leg(redeemer, cost, through_redeemer))
     if legs:
@@ -512,28 +537,33 @@ def _unfund_cross_store(*, sale: Sale, row: SaleCoupon, actor: Any, now: datetim
             actor=actor,
             policy=sale.policy,
         )
-    issuer, redeemer = merchant_account(campaign.issuer), merchant_account(campaign.redeemer)
-    posted_share = 0
+    redeemer = merchant_account(campaign.redeemer)
+    gone = _issuer_gone(claim)
     if row.hold_journal_id is not None:
-        posted_share = split_basis_points(
-            row.paid_fen,
-            {"platform": campaign.platform_bp, "issuer": campaign.issuer_bp},
-            rest="redeemer",
-        )["issuer"]
+        # The issuer's share the hold paid the redeemer goes back to the issuer, or to
+        # the subsidy account that stands in for an issuer who has left.
+        back_to = (
+            chart_ensure(community=community)[(AccountKind.SUBSIDY, "CNY")].id
+            if gone
+            else merchant_account(campaign.issuer).id
+        )
         journal_post(
             community=community,
             code="cross_coupon_reserve_back",
-            legs=[Leg(redeemer.id, issuer.id, posted_share)],
+            legs=[Leg(redeemer.id, back_to, issuer_share_fen(campaign=campaign, fen=row.paid_fen))],
             idempotency_key=f"xcoupon-back:{row.id}",
             actor=actor,
             policy=sale.policy,
             external_ref=str(row.hold_journal_id),
         )
     hold_id = None
-    if claim.valid_until > now:
+    settled_at = claim.issuer_settled_at
+    if gone:
+        settled_at = settled_at or now
+    elif claim.valid_until > now:
         hold_id = _reserve(claim=claim, actor=actor, key=f"xcoupon-rehold:{row.id}")
-    CouponClaim.objects.filter(id=claim.id).update(hold_id=hold_id)
-    claim.hold_id = hold_id
+    CouponClaim.objects.filter(id=claim.id).update(hold_id=hold_id, issuer_settled_at=settled_at)
+    claim.hold_id, claim.issuer_settled_at = hold_id, settled_at
 
 
 def _withdraw(*, claim: CouponClaim, sale: Sale, actor: Any) -> None:
@@ -560,16 +590,19 @@ def _withdraw(*, claim: CouponClaim, sale: Sale, actor: Any) -> None:
 # --- cross-store campaigns ------------------------------------------------------------------
 
 
+def issuer_share_fen(*, campaign: CrossStoreCampaign, fen: int) -> int:
+    """The issuing shop's part of `fen` paid with one of the campaign's coupons."""
+    return split_basis_points(
+        fen, {"platform": campaign.platform_bp, "issuer": campaign.issuer_bp}, rest="redeemer"
+    )["issuer"]
+
+
 def _reserve(*, claim: CouponClaim, actor: Any, key: str) -> Any:
     """Hold the issuer's share of a cross-store coupon (issuer → redeemer) until it expires;
     None when there is nothing to hold or the issuer's account cannot cover it now."""
     campaign = claim.campaign
     assert campaign is not None
-    share = split_basis_points(
-        claim.value_fen,
-        {"platform": campaign.platform_bp, "issuer": campaign.issuer_bp},
-        rest="redeemer",
-    )["issuer"]
+    share = issuer_share_fen(campaign=campaign, fen=claim.value_fen)
     issuer = merchant_account(campaign.issuer)
     if share == 0 or account_balances(account=issuer).available < share:
         return None
@@ -807,14 +840,18 @@ def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
     """Exit hook. At "notice" the shop's coupons can no longer be claimed and every campaign
     it issues or honours switches off (coupons already held stay good during the notice
     period). At "settle" the coupons only this shop honours and that were never used are
-    withdrawn; a cross-store one releases its issuer's reserved share. Returns the rows
-    changed."""
+    withdrawn (a cross-store one releases its issuer's reserved share), and the unused
+    cross-store coupons this shop issued for partners are settled so their holders keep
+    them (`_issued_settle`). At "prepare" (the closing, before money moves) those issued
+    coupons' rows are locked first. Returns the rows changed (locked at "prepare")."""
     if phase == "notice":
         coupons = Coupon.objects.filter(merchant=merchant, is_active=True).update(is_active=False)
         campaigns = CrossStoreCampaign.objects.filter(
             Q(issuer=merchant) | Q(redeemer=merchant), is_active=True
         ).update(is_active=False)
         return coupons + campaigns
+    if phase == "prepare":
+        return len(_issued_open(merchant).values_list("id", flat=True))
     open_claims = CouponClaim.objects.select_for_update().filter(
         merchant=merchant, status=ClaimStatus.AVAILABLE
     )
@@ -824,7 +861,57 @@ def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
         withdrawn += CouponClaim.objects.filter(id=claim.id, status=ClaimStatus.AVAILABLE).update(
             status=ClaimStatus.REVOKED, hold_id=None
         )
-    return withdrawn
+    return withdrawn + _issued_settle(merchant=merchant, actor=actor)
+
+
+def _issued_open(merchant: Merchant) -> Any:
+    """The unused, unsettled cross-store coupons `merchant` issued, their rows locked."""
+    return (
+        CouponClaim.objects.select_for_update(of=("self",))
+        .filter(
+            campaign__issuer=merchant,
+            status=ClaimStatus.AVAILABLE,
+            issuer_settled_at__isnull=True,
+        )
+        .order_by("id")
+    )
+
+
+def _issued_settle(*, merchant: Merchant, actor: Any) -> int:
+    """Before an issuer's seat closes (its deposit holds already released): for each
+    unused, unexpired cross-store coupon it issued, its reserved share is released and the
+    whole share is paid from its account to the subsidy account (journal
+    `cross_coupon_issuer_settle`) as far as the account covers it; the subsidy account
+    covers the rest and from then on funds that share when the coupon is used. An expired
+    one only has its reservation released."""
+    now = timezone.now()
+    community = merchant.community
+    chart = chart_ensure(community=community)
+    subsidy = chart[(AccountKind.SUBSIDY, "CNY")].id
+    account = merchant_account(merchant)
+    settled = 0
+    for claim in _issued_open(merchant):
+        _release_reserved_share(claim=claim, actor=actor)
+        if claim.valid_until <= now:
+            CouponClaim.objects.filter(id=claim.id).update(hold_id=None)
+            continue
+        assert claim.campaign is not None
+        share = issuer_share_fen(campaign=claim.campaign, fen=claim.value_fen)
+        account.refresh_from_db()
+        paid = min(share, max(0, account_balances(account=account).available))
+        if paid:
+            journal_post(
+                community=community,
+                code="cross_coupon_issuer_settle",
+                legs=[Leg(account.id, subsidy, paid)],
+                idempotency_key=f"xcoupon-issuer-settle:{claim.id}",
+                actor=actor,
+                policy=policy_in_force(community=community),
+                memo=f"cross-store coupon {claim.id}: the leaving issuer's share"[:200],
+            )
+        CouponClaim.objects.filter(id=claim.id).update(hold_id=None, issuer_settled_at=now)
+        settled += 1
+    return settled
 
 
 def _release_reserved_share(*, claim: CouponClaim, actor: Any) -> None:

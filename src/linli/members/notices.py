@@ -57,6 +57,10 @@ NOTICE_TEXTS = {
         "%(merchant)s is leaving the merchant alliance on %(on)s. Please use its offers "
         "and vouchers before then."
     ),
+    "merchant_left": _(
+        "%(merchant)s has left the merchant alliance. Coupons only it honoured can no longer "
+        "be used; cross-store coupons it gave you for other shops stay good."
+    ),
     "merchant_staying": _("%(merchant)s has withdrawn its notice and stays in the alliance."),
     # To the operators and the committee's chair (issue 5, merchant self-service exit).
     "merchant_exit_given": _(

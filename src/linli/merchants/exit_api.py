@@ -30,6 +30,8 @@ class ExitOut(Schema):
     closes_on: str
     offers_ending: int
     coupons_withdrawn: int
+    coupons_settled: int
+    coupons_settled_fen: int
     deposit_held_fen: int
     balance_fen: int
     debt_fen: int
@@ -58,6 +60,8 @@ def _out(merchant: Merchant, preview: ExitPreview) -> dict[str, Any]:
         "closes_on": preview.closes_on.isoformat(),
         "offers_ending": preview.offers_ending,
         "coupons_withdrawn": preview.coupons_withdrawn,
+        "coupons_settled": preview.coupons_settled,
+        "coupons_settled_fen": preview.coupons_settled_fen,
         "deposit_held_fen": preview.deposit_held_fen,
         "balance_fen": preview.balance_fen,
         "debt_fen": preview.debt_fen,

@@ -5,6 +5,10 @@ Each entry is "module:function", called as `function(merchant=, phase=, actor=)`
 - phase "notice": the merchant has just given notice (`merchant_exit_request`): its
   offers end and the members who bought from it, or hold its offers, are told, and so
   are the operators and the committee's chair (in their member inbox);
+- phase "prepare": the seat is about to close and no money has moved yet: a hook takes
+  the row locks it will need before the closing locks the shop's ledger accounts, so a
+  sale racing the closing waits instead of deadlocking (the till locks a coupon's row
+  before the issuer's account);
 - phase "settle": the notice period is over and the seat is about to close
   (`merchant_exit_complete`): whatever is still open must be settled here (the coupons
   app settles open coupons from the deposit, then the subsidy account); raising a
@@ -32,7 +36,7 @@ MERCHANT_EXIT_HOOKS: tuple[str, ...] = (
 
 def merchant_exit_hooks(*, merchant: Merchant, phase: str, actor: Any) -> list[str]:
     """Run every registered hook for `phase`; returns the hooks that ran, in order."""
-    if phase not in ("notice", "settle"):
+    if phase not in ("notice", "prepare", "settle"):
         raise ValueError(f"unknown exit phase {phase!r}")
     ran = []
     for hook in MERCHANT_EXIT_HOOKS:
@@ -56,7 +60,7 @@ def _module_exists(name: str) -> bool:
 def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
     """At notice: an inbox notice to every member who bought from the shop in the last
     days of the policy's `merchant_exit_notify_buyers_days` or holds one of its flash-sale
-    items (30 days' notice)."""
+    items (30 days' notice; for a removal, which has none, that the shop has left)."""
     if phase != "notice" or merchant.exit_effective_at is None:
         return 0
     from linli.commerce.selectors import merchant_recent_buyer_ids
@@ -67,14 +71,29 @@ def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
     policy = policy_in_force(community=merchant.community)
     since = timezone.now() - timedelta(days=policy.merchant_exit_notify_buyers_days)
     ids = merchant_recent_buyer_ids(merchant=merchant, since=since)
-    on = day_label(merchant.exit_effective_at)
+    kind, params = (
+        "merchant_leaving",
+        {
+            "merchant": merchant.name,
+            "on": day_label(merchant.exit_effective_at),
+        },
+    )
+    if _at_once(merchant):
+        kind, params = "merchant_left", {"merchant": merchant.name}
     sent = 0
     for member in Member.objects.filter(id__in=ids, community_id=merchant.community_id):
-        if notice_send(
-            member=member, kind="merchant_leaving", params={"merchant": merchant.name, "on": on}
-        ):
+        if notice_send(member=member, kind=kind, params=params):
             sent += 1
     return sent
+
+
+def _at_once(merchant: Merchant) -> bool:
+    """A removal: the seat closes the moment notice is recorded (no notice period)."""
+    return (
+        merchant.exit_requested_at is not None
+        and merchant.exit_effective_at is not None
+        and merchant.exit_effective_at <= merchant.exit_requested_at
+    )
 
 
 def flash_sales_close(*, merchant: Merchant, phase: str, actor: Any) -> int:
@@ -87,8 +106,9 @@ def flash_sales_close(*, merchant: Merchant, phase: str, actor: Any) -> int:
 
 
 def committee_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
-    """At notice: the operators and this month's committee chair get an inbox notice."""
-    if phase != "notice" or merchant.exit_effective_at is None:
+    """At notice: the operators and this month's committee chair get an inbox notice
+    (not for a removal: the committee decided it)."""
+    if phase != "notice" or merchant.exit_effective_at is None or _at_once(merchant):
         return 0
     return _committee_tell(
         merchant=merchant,

@@ -48,6 +48,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
         "error": error,
         "deposit_held": amount_display(preview.deposit_held_fen, "CNY"),
         "balance": amount_display(preview.balance_fen, "CNY"),
+        "coupons_settled": amount_display(preview.coupons_settled_fen, "CNY"),
         "debt_left": amount_display(preview.debt_left_fen, "CNY"),
         "returned": amount_display(preview.return_fen, "CNY"),
     }

@@ -35,6 +35,8 @@ class ExitPreview:
     closes_on: date
     offers_ending: int
     coupons_withdrawn: int
+    coupons_settled: int  # cross-store coupons it issued: members keep them
+    coupons_settled_fen: int  # its share of them, paid from the deposit at closing
     deposit_held_fen: int
     balance_fen: int  # the shop's free balance besides the deposit
     debt_fen: int
@@ -58,22 +60,25 @@ def exit_preview(*, merchant: Merchant, now: datetime | None = None) -> ExitPrev
         if exiting and merchant.exit_effective_at is not None
         else now + timedelta(days=policy.merchant_exit_notice_days)
     )
+    offers = leaving_offers(merchant=merchant, now=now)
     held = deposit_held_fen(merchant=merchant)
     free = _free_balance(merchant)
-    freed = held + free
+    coupons_paid = min(offers.settled_share_fen, held + free + offers.reserved_fen)
+    freed = held + free + offers.reserved_fen - coupons_paid
     debts = list(
         MerchantDebt.objects.filter(merchant=merchant, settled_at__isnull=True).values_list(
             "amount_fen", flat=True
         )
     )
     repaid = _debts_repaid(debts, freed)
-    offers = leaving_offers(merchant=merchant, now=now)
     return ExitPreview(
         exiting=exiting,
         notice_days=policy.merchant_exit_notice_days,
         closes_on=timezone.localtime(closes_at).date(),
         offers_ending=offers.offers_ending,
         coupons_withdrawn=offers.coupons_withdrawn,
+        coupons_settled=offers.coupons_settled,
+        coupons_settled_fen=coupons_paid,
         deposit_held_fen=held,
         balance_fen=free,
         debt_fen=sum(debts),

@@ -624,13 +624,10 @@ def merchant_exit_complete(
         )
         if open_complaints.exists():
             raise errors.ExitBlocked(reason="complaints are still open")
-        ran = merchant_exit_hooks(merchant=current, phase="settle", actor=actor)
         before = snapshot(current)
-        returned = deposit_return_all(merchant=current, actor=actor)
-        staff_release(merchant=current, actor=actor)
-        current.status = MerchantStatus.EXITED
-        current.closed_at = now
-        current.save(update_fields=["status", "closed_at"])
+        returned, ran = seat_close(
+            merchant=current, status=MerchantStatus.EXITED, actor=actor, now=now
+        )
         audit_record(
             actor=actor,
             action="merchant.exit_complete",
@@ -640,6 +637,37 @@ def merchant_exit_complete(
         )
         seat_offer_next(community=current.community, industry=current.industry, actor=actor)
     return current
+
+
+def seat_close(
+    *, merchant: Merchant, status: str, actor: Any, now: datetime, allow_owing: bool = False
+) -> tuple[int, list[str]]:
+    """The closing steps every way out shares (a notice run out, a committee removal),
+    inside the caller's transaction on the locked merchant row: the deposit holds are
+    released, the exit hooks settle what is open (coupons), debts are repaid from the
+    deposit and the rest is paid out (`deposit_return_all`; a removal may leave a debt
+    recorded), staff lose their roles, the seat closes. Returns (fen returned, hooks)."""
+    merchant_exit_hooks(merchant=merchant, phase="prepare", actor=actor)
+    deposit_holds_release(merchant=merchant, actor=actor)
+    ran = merchant_exit_hooks(merchant=merchant, phase="settle", actor=actor)
+    returned = deposit_return_all(merchant=merchant, actor=actor, allow_owing=allow_owing)
+    staff_release(merchant=merchant, actor=actor)
+    merchant.status = status
+    merchant.closed_at = now
+    merchant.save(update_fields=["status", "closed_at"])
+    return returned, ran
+
+
+def exit_notice_at_once(*, merchant: Merchant, actor: Any, now: datetime) -> list[str]:
+    """A removal has no notice period: the notice steps run at once, with the leaving day
+    today (members are told the shop has left, its offers end). A shop already serving
+    its notice has had them. Returns the hooks that ran."""
+    if merchant.status == MerchantStatus.EXITING:
+        return []
+    merchant.exit_requested_at = now
+    merchant.exit_effective_at = now
+    merchant.save(update_fields=["exit_requested_at", "exit_effective_at"])
+    return merchant_exit_hooks(merchant=merchant, phase="notice", actor=actor)
 
 
 def merchant_exits_complete_due(*, now: datetime | None = None) -> int:
@@ -676,15 +704,12 @@ def staff_release(*, merchant: Merchant, actor: Any) -> None:
             role_revoke(user=job.user, community=merchant.community, role=role, actor=actor)
 
 
-def deposit_return_all(*, merchant: Merchant, actor: Any, allow_owing: bool = False) -> int:
-    """Void every open deposit hold, repay compensation debts from what is freed (the
-    subsidy account's advance, oldest debt first, whole debts only), and pay the rest of
-    the merchant's CNY balance back out. A debt still open afterwards blocks a voluntary
-    exit (`DebtOutstanding`); a removal (`allow_owing`) goes ahead and the debt stays
-    recorded."""
-    from linli.ledger.models import Account
+def deposit_holds_release(*, merchant: Merchant, actor: Any) -> int:
+    """Void the seat's open deposit holds (at its closing), so what they held is in the
+    merchant's free balance for the exit hooks' settlements and the return. Returns fen."""
     from linli.ledger.services import hold_void
 
+    released = 0
     for hold in DepositHold.objects.select_for_update().filter(
         merchant=merchant, status=HoldStatus.OPEN
     ):
@@ -698,6 +723,19 @@ def deposit_return_all(*, merchant: Merchant, actor: Any, allow_owing: bool = Fa
         hold.status = HoldStatus.CLOSED
         hold.closed_at = timezone.now()
         hold.save(update_fields=["status", "closed_at"])
+        released += hold.amount_fen
+    return released
+
+
+def deposit_return_all(*, merchant: Merchant, actor: Any, allow_owing: bool = False) -> int:
+    """Void every open deposit hold, repay compensation debts from what is freed (the
+    subsidy account's advance, oldest debt first, whole debts only), and pay the rest of
+    the merchant's CNY balance back out. A debt still open afterwards blocks a voluntary
+    exit (`DebtOutstanding`); a removal (`allow_owing`) goes ahead and the debt stays
+    recorded."""
+    from linli.ledger.models import Account
+
+    deposit_holds_release(merchant=merchant, actor=actor)
     account = Account.objects.filter(
         community=merchant.community,
         kind=AccountKind.MERCHANT,

@@ -36,7 +36,7 @@ from linli.merchants.selectors import (
     merchant_account,
     sale_belongs_to,
 )
-from linli.merchants.services import deposit_return_all, staff_release
+from linli.merchants.services import exit_notice_at_once, seat_close
 from linli.merchants.waitlist import seat_offer_next
 
 TEXT_MAX = 2000
@@ -464,8 +464,12 @@ def red_list_review(*, now: datetime | None = None) -> int:
 def merchant_remove(*, merchant: Merchant, reason: str, blacklist: bool, actor: Any) -> Merchant:
     """After a hearing, the committee removes a merchant; its seat reopens for applications
     and, for a black-listing, its licence may never apply again. Open complaints must be
-    decided first; what is left of the deposit is returned through the ledger."""
+    decided first. The removal takes the steps of every exit without the notice period
+    (`services.exit_notice_at_once`, then `services.seat_close`): members are told, offers
+    end, coupons are settled, the deposit is returned through the ledger — a debt it cannot
+    repay stays recorded rather than blocking the removal."""
     why = _text(reason, 500)
+    now = timezone.now()
     with transaction.atomic():
         current = Merchant.objects.select_for_update().get(pk=merchant.pk)
         if not current.holds_seat:
@@ -475,11 +479,10 @@ def merchant_remove(*, merchant: Merchant, reason: str, blacklist: bool, actor: 
         ).exists():
             raise errors.ExitBlocked(reason="complaints are still open")
         before = snapshot(current)
-        deposit_return_all(merchant=current, actor=actor, allow_owing=True)
-        staff_release(merchant=current, actor=actor)
-        current.status = MerchantStatus.REMOVED
-        current.closed_at = timezone.now()
-        current.save(update_fields=["status", "closed_at"])
+        noticed = exit_notice_at_once(merchant=current, actor=actor, now=now)
+        returned, settled = seat_close(
+            merchant=current, status=MerchantStatus.REMOVED, actor=actor, now=now, allow_owing=True
+        )
         if blacklist:
             BlacklistedLicence.objects.get_or_create(
                 community=current.community,
@@ -491,7 +494,13 @@ def merchant_remove(*, merchant: Merchant, reason: str, blacklist: bool, actor: 
             action="merchant.remove",
             target=current,
             before=before,
-            after={**snapshot(current), "reason": why, "blacklist": blacklist},
+            after={
+                **snapshot(current),
+                "reason": why,
+                "blacklist": blacklist,
+                "returned_fen": returned,
+                "hooks": {"notice": noticed, "settle": settled},
+            },
         )
         # The seat reopens: the first in the trade's waiting list is offered it.
         seat_offer_next(community=current.community, industry=current.industry, actor=actor)
