@@ -34,13 +34,20 @@ class CoveredRow:
     card: CardStatus
 
 
+@dataclass(frozen=True)
+class Invitation:
+    id: int  # the cover the member answers
+    holder: str  # masked
+    status: str
+
+
 @dataclass
 class HouseholdPage:
     package: Membership | None = None  # the package the viewer holds
     rows: list[CoveredRow] = field(default_factory=list)
     candidates: list[tuple[int, str]] = field(default_factory=list)  # residents to invite
     places_left: int = 0
-    invitations: list[HouseholdCover] = field(default_factory=list)  # to the viewer
+    invitations: list[Invitation] = field(default_factory=list)  # to the viewer
     covered_by: str = ""  # the holder's masked name, when the viewer is covered
     covered_until: date | None = None
 
@@ -62,7 +69,7 @@ def _card_status(member_ids: list[int]) -> dict[int, CardStatus]:
     }
 
 
-def _invitations(member: Member, today: date) -> list[HouseholdCover]:
+def _invitations(member: Member, today: date) -> list[Invitation]:
     """Open invitations on running packages, one per holder: a renewal carries the same
     invitation (members.services.household), and answering one answers it for both."""
     open_ones = (
@@ -78,7 +85,10 @@ def _invitations(member: Member, today: date) -> list[HouseholdCover]:
     by_holder: dict[int, HouseholdCover] = {}
     for cover in open_ones:
         by_holder.setdefault(cover.membership.member_id, cover)
-    return sorted(by_holder.values(), key=lambda c: c.id)
+    return [
+        Invitation(c.id, pii.mask_name(c.membership.member.display_name), c.status)
+        for c in sorted(by_holder.values(), key=lambda c: c.id)
+    ]
 
 
 def household_page(*, member: Member, today: date) -> HouseholdPage:
