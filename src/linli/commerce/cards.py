@@ -144,9 +144,10 @@ def printed_card_issue(*, member: Member) -> tuple[str, str]:
     raise errors.MemberInactive()
 
 
-def card_secret_replace(*, member: Member, actor: Any, reason: str) -> MemberCard:
-    """Give the member's card a new id and secret, keeping the old id as retired. Inside
-    the caller's transaction; the card row is locked, so two rotations queue up."""
+def card_secret_replace(*, member: Member, actor: Any, reason: str) -> tuple[MemberCard, str]:
+    """Give the member's card a new id and secret, keeping the old id as retired; returns
+    the card and its old id. Inside the caller's transaction; the card row is locked, so
+    two rotations queue up."""
     card = MemberCard.objects.select_for_update().get(pk=card_ensure(member=member).pk)
     old = card.code_id
     RetiredCardCode.objects.create(
@@ -164,7 +165,7 @@ def card_secret_replace(*, member: Member, actor: Any, reason: str) -> MemberCar
     else:
         raise errors.MemberInactive()
     card.refresh_from_db()
-    return card
+    return card, old
 
 
 def card_rotate(
@@ -180,8 +181,7 @@ def card_rotate(
     if not by_member and not reason.strip():
         raise errors.RotateReasonMissing()
     with transaction.atomic():
-        old = card_ensure(member=member).code_id
-        card = card_secret_replace(member=member, actor=actor, reason=reason.strip())
+        card, old = card_secret_replace(member=member, actor=actor, reason=reason.strip())
         ended = sessions_end(user=member.user, keep_session_key=keep_session_key)
         audit_record(
             actor=actor,

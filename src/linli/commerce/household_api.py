@@ -17,7 +17,6 @@ from linli.communities.permissions import require_permission
 from linli.communities.selectors import community_get
 from linli.errors import Forbidden
 from linli.ledger.schemas import ID_MAX
-from linli.members import pii
 from linli.members.models import HouseholdCover, Member
 from linli.members.selectors import member_for_user
 from linli.members.services import household as covers
@@ -91,11 +90,6 @@ def _member(request: HttpRequest, slug: str, action: str) -> Member:
     return member
 
 
-def _invitation_out(cover: HouseholdCover) -> dict[str, Any]:
-    holder = pii.mask_name(cover.membership.member.display_name)
-    return {"id": cover.id, "holder": holder, "status": cover.status}
-
-
 def _cover_out(cover: HouseholdCover) -> dict[str, Any]:
     return {"id": cover.id, "member_id": cover.member_id, "status": cover.status}
 
@@ -121,7 +115,9 @@ def get_household(request: HttpRequest, slug: Slug) -> dict[str, Any]:
             }
             for member_id, name in page.candidates
         ],
-        "invitations": [_invitation_out(c) for c in page.invitations],
+        "invitations": [
+            {"id": i.id, "holder": i.holder, "status": i.status} for i in page.invitations
+        ],
         "covered_by": page.covered_by,
     }
 

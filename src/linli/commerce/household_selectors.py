@@ -6,7 +6,13 @@ from datetime import date
 from linli.commerce.models import MemberCard, RetiredCardNumber
 from linli.errors import DomainError
 from linli.members import pii
-from linli.members.models import CoverStatus, HouseholdCover, Member, Membership
+from linli.members.models import (
+    CoverStatus,
+    HouseholdCover,
+    Member,
+    Membership,
+    MembershipStatus,
+)
 from linli.members.selectors import family_package_held, membership_current
 from linli.members.services.household import HOLDING_A_PLACE, flat_of, places_of
 
@@ -28,13 +34,20 @@ class CoveredRow:
     card: CardStatus
 
 
+@dataclass(frozen=True)
+class Invitation:
+    id: int  # the cover the member answers
+    holder: str  # masked
+    status: str
+
+
 @dataclass
 class HouseholdPage:
     package: Membership | None = None  # the package the viewer holds
     rows: list[CoveredRow] = field(default_factory=list)
     candidates: list[tuple[int, str]] = field(default_factory=list)  # residents to invite
     places_left: int = 0
-    invitations: list[HouseholdCover] = field(default_factory=list)  # to the viewer
+    invitations: list[Invitation] = field(default_factory=list)  # to the viewer
     covered_by: str = ""  # the holder's masked name, when the viewer is covered
     covered_until: date | None = None
 
@@ -56,14 +69,30 @@ def _card_status(member_ids: list[int]) -> dict[int, CardStatus]:
     }
 
 
-def household_page(*, member: Member, today: date) -> HouseholdPage:
-    page = HouseholdPage(
-        invitations=list(
-            HouseholdCover.objects.filter(member=member, status=CoverStatus.INVITED)
-            .select_related("membership__member")
-            .order_by("id")
+def _invitations(member: Member, today: date) -> list[Invitation]:
+    """Open invitations on running packages, one per holder: a renewal carries the same
+    invitation (members.services.household), and answering one answers it for both."""
+    open_ones = (
+        HouseholdCover.objects.filter(
+            member=member,
+            status=CoverStatus.INVITED,
+            membership__status=MembershipStatus.ACTIVE,
+            membership__starts_on__lte=today,
         )
+        .select_related("membership__member")
+        .order_by("membership__member_id", "-membership__ends_on", "id")
     )
+    by_holder: dict[int, HouseholdCover] = {}
+    for cover in open_ones:
+        by_holder.setdefault(cover.membership.member_id, cover)
+    return [
+        Invitation(c.id, pii.mask_name(c.membership.member.display_name), c.status)
+        for c in sorted(by_holder.values(), key=lambda c: c.id)
+    ]
+
+
+def household_page(*, member: Member, today: date) -> HouseholdPage:
+    page = HouseholdPage(invitations=_invitations(member, today))
     running = membership_current(member=member, today=today)
     if running is not None and running.member_id != member.id:
         page.covered_by, page.covered_until = (

@@ -12,6 +12,12 @@ declared the same flat when the package was paid are covered at payment (they ga
 Each covered member keeps their own card and wallet (commerce/household.py): the till sees
 the right masked name, per-person limits and caps apply, and cash-back goes to the member
 who bought.
+
+A renewal (the holder's next family package for the same flat, paid up to 60 days before
+the running one ends) starts with the running package's covers *and* open invitations, and
+until it starts, every invitation, answer and removal on the running package is written to
+the renewal too (`_follow`): the household on the day the renewal starts is the household
+on the day before, not the one on the day it was paid. An invitation must fit both.
 """
 
 from datetime import datetime
@@ -22,7 +28,14 @@ from django.utils import timezone
 
 from linli.communities.audit import audit_record, snapshot
 from linli.members.errors import CoverNotPending, FamilyFull, HouseholdMemberInvalid
-from linli.members.models import CoverStatus, HouseholdCover, Member, Membership, MembershipPlan
+from linli.members.models import (
+    CoverStatus,
+    HouseholdCover,
+    Member,
+    Membership,
+    MembershipPlan,
+    MembershipStatus,
+)
 from linli.members.notices import notice_send
 from linli.members.selectors import family_package_held
 
@@ -50,30 +63,60 @@ def places_taken(package: Membership) -> int:
     ).count()
 
 
+def _previous_package(membership: Membership) -> Membership | None:
+    """The holder's latest earlier paid family package for the same flat."""
+    return (
+        Membership.objects.filter(
+            member_id=membership.member_id,
+            plan=MembershipPlan.FAMILY,
+            household_id=flat_of(membership),
+            paid_at__isnull=False,
+            pk__lt=membership.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _carried_covers(previous: Membership) -> list[HouseholdCover]:
+    """The previous package's covers and open invitations of members still living in the
+    flat: covered first, then invited, each in invitation order."""
+    holding = HouseholdCover.objects.filter(
+        membership=previous,
+        status__in=HOLDING_A_PLACE,
+        member__closed_at__isnull=True,
+        member__household_id=flat_of(previous),
+    )
+    return sorted(holding, key=lambda c: (c.status != CoverStatus.COVERED, c.id))
+
+
 def covers_seed(*, membership: Membership, now: datetime) -> list[HouseholdCover]:
-    """At payment: cover whom the previous package covered, or else the flat's earliest
-    residents, up to the package's size. Called once by fee activation."""
+    """At payment: a renewal carries the holder's previous package's covers and open
+    invitations (see the module's renewal rule; whom the holder removed stays removed); a
+    first package covers the flat's earliest residents. Up to the package's size. Called
+    once by fee activation."""
     if membership.plan != MembershipPlan.FAMILY or membership.household_id is None:
         return []
-    previous = (
-        HouseholdCover.objects.filter(
-            membership__member_id=membership.member_id,
-            membership__household_id=membership.household_id,
-            status=CoverStatus.COVERED,
-        )
-        .exclude(membership=membership)
-        .order_by("-membership_id", "id")
+    previous = _previous_package(membership)
+    if previous is not None:
+        return [
+            HouseholdCover.objects.create(
+                community_id=membership.community_id,
+                membership=membership,
+                member_id=cover.member_id,
+                status=cover.status,
+                covered_once=cover.covered_once,
+                invited_at=cover.invited_at,
+                decided_at=cover.decided_at,
+            )
+            for cover in _carried_covers(previous)[: places_of(membership)]
+        ]
+    ids = list(
+        Member.objects.filter(household_id=membership.household_id, closed_at__isnull=True)
+        .exclude(pk=membership.member_id)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    latest = previous.values_list("membership_id", flat=True).first()
-    if latest is not None:
-        ids = list(previous.filter(membership_id=latest).values_list("member_id", flat=True))
-    else:
-        ids = list(
-            Member.objects.filter(household_id=membership.household_id, closed_at__isnull=True)
-            .exclude(pk=membership.member_id)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
     return [
         HouseholdCover.objects.create(
             community_id=membership.community_id,
@@ -86,6 +129,48 @@ def covers_seed(*, membership: Membership, now: datetime) -> list[HouseholdCover
         )
         for member_id in ids[: places_of(membership)]
     ]
+
+
+def renewals_of(package: Membership) -> list[Membership]:
+    """The holder's paid family packages for the same flat that start when (or after)
+    `package` ends: its renewal, locked in id order (after the package's own row)."""
+    return list(
+        Membership.objects.select_for_update()
+        .filter(
+            member_id=package.member_id,
+            plan=MembershipPlan.FAMILY,
+            household_id=flat_of(package),
+            status=MembershipStatus.ACTIVE,
+            starts_on__gte=package.ends_on,
+        )
+        .exclude(pk=package.pk)
+        .order_by("id")
+    )
+
+
+def _follow(cover: HouseholdCover, renewals: list[Membership]) -> None:
+    """Write a cover's state to the same member's cover on each renewal."""
+    for renewal in renewals:
+        HouseholdCover.objects.update_or_create(
+            membership=renewal,
+            member_id=cover.member_id,
+            defaults={
+                "community_id": cover.community_id,
+                "status": cover.status,
+                "invited_at": cover.invited_at,
+                "decided_at": cover.decided_at,
+                "removed_at": cover.removed_at,
+                "covered_once": cover.covered_once,
+            },
+        )
+
+
+def _has_place(package: Membership, member: Member) -> bool:
+    """A place for `member` on the package: they hold one already, or one is free."""
+    holding = HouseholdCover.objects.filter(
+        membership=package, member=member, status__in=HOLDING_A_PLACE
+    ).exists()
+    return holding or places_taken(package) < places_of(package)
 
 
 def _resident(*, package: Membership, member_id: Any) -> Member:
@@ -121,8 +206,8 @@ def cover_invite(*, holder: Member, member_id: Any, now: datetime | None = None)
         cover = HouseholdCover.objects.filter(membership=package, member=resident).first()
         if cover is not None and cover.status in HOLDING_A_PLACE:
             return cover
-        taken = places_taken(package)
-        if taken >= places_of(package):
+        renewals = renewals_of(package)
+        if not all(_has_place(p, resident) for p in [package, *renewals]):
             raise FamilyFull()
         before = snapshot(cover) if cover is not None else None
         if cover is None:
@@ -131,6 +216,7 @@ def cover_invite(*, holder: Member, member_id: Any, now: datetime | None = None)
         cover.status, cover.invited_at = CoverStatus.INVITED, now
         cover.decided_at = cover.removed_at = None
         cover.save()
+        _follow(cover, renewals)
         audit_record(
             actor=holder.user,
             action="household.invite",
@@ -151,14 +237,21 @@ def cover_answer(
     if not isinstance(cover_id, int) or isinstance(cover_id, bool) or cover_id < 1:
         raise CoverNotPending()
     with transaction.atomic():
+        package_id = (
+            HouseholdCover.objects.filter(pk=cover_id, member=member)
+            .values_list("membership_id", flat=True)
+            .first()
+        )
+        if package_id is None:
+            raise CoverNotPending()
+        # The package row first, as invitations and removals do: then its renewal's rows.
+        Membership.objects.select_for_update().filter(pk=package_id).first()
         cover = (
             HouseholdCover.objects.select_for_update()
             .filter(pk=cover_id, member=member)
             .select_related("membership")
-            .first()
+            .get()
         )
-        if cover is None:
-            raise CoverNotPending()
         wanted = CoverStatus.COVERED if accept else CoverStatus.DECLINED
         if cover.status == wanted:
             return cover
@@ -168,6 +261,7 @@ def cover_answer(
         cover.status, cover.decided_at = wanted, now
         cover.covered_once = cover.covered_once or accept
         cover.save(update_fields=["status", "decided_at", "covered_once"])
+        _follow(cover, renewals_of(cover.membership))
         audit_record(
             actor=member.user,
             action="household.accept" if accept else "household.decline",
@@ -193,6 +287,7 @@ def cover_remove(*, holder: Member, member_id: Any, now: datetime | None = None)
         before = snapshot(cover)
         cover.status, cover.removed_at = CoverStatus.REMOVED, now
         cover.save(update_fields=["status", "removed_at"])
+        _follow(cover, renewals_of(package))
         audit_record(
             actor=holder.user,
             action="household.remove",
