@@ -28,9 +28,10 @@ def run_verify(vendor: str, world: Any, journals: int, generate: Callable[[int],
     checkpoint_s = time.perf_counter() - began
     size = checkpoint.tree_size if checkpoint else 0
     print(f"RESULT bench=checkpoint db={vendor} leaves={size} seconds={checkpoint_s:.2f}")
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     report = ledger_verify(community=community)
     seconds = time.perf_counter() - began
+    cpu_s = time.process_time() - cpu_began  # this process: Python, and SQLite's own work
     per_100k = seconds * 100_000 / max(1, report.journals)
     print(
         f"# verify: {report.journals} journals, {report.accounts} accounts, "
@@ -41,7 +42,8 @@ def run_verify(vendor: str, world: Any, journals: int, generate: Callable[[int],
     line = (
         f"RESULT bench=verify db={vendor} journals={report.journals} seconds={seconds:.2f} "
         f"journals_per_s={report.journals / seconds:.0f} seconds_per_100k={per_100k:.2f} "
-        f"extrapolated={extrapolated} ok={report.problem is None}"
+        f"extrapolated={extrapolated} ok={report.problem is None} cpu_s={cpu_s:.2f} "
+        f"load={os.getloadavg()[0]:.1f}"
     )
     print(line, flush=True)
     return line

@@ -8,7 +8,16 @@ import pytest
 
 from linli.communities.models import Community
 from linli.ledger.models import Account, AccountKind
-from linli.ledger.services import Leg, account_open, chart_ensure, journal_post
+from linli.ledger.services import (
+    Leg,
+    account_open,
+    chart_ensure,
+    checkpoint_create,
+    hold_create,
+    hot_rollup,
+    journal_post,
+    journal_reverse,
+)
 
 _keys = itertools.count()
 
@@ -67,6 +76,37 @@ def open_wallet(community, chart) -> Callable[..., Account]:
         return wallet
 
     return _open
+
+
+@pytest.fixture
+def history(community, chart, open_wallet):
+    """A small but complete history: sales, a hold, a reversal, a rollup, two checkpoints."""
+    buyer, shop = open_wallet(10_000), open_wallet(0)
+    revenue = chart[(AccountKind.PLATFORM_REVENUE, "CNY")]
+    sales = [
+        journal_post(
+            community=community,
+            code="purchase",
+            idempotency_key=new_key(),
+            memo="邻里超市 购物",
+            legs=[Leg(buyer.id, shop.id, 900), Leg(buyer.id, revenue.id, 100)],
+        )
+        for _ in range(3)
+    ]
+    first = checkpoint_create(community=community)
+    hold_create(
+        community=community,
+        debit_account_id=buyer.id,
+        credit_account_id=chart[(AccountKind.DEPOSIT_ESCROW, "CNY")].id,
+        amount=500,
+        expires_at=None,
+        code="deposit_hold",
+        idempotency_key=new_key(),
+    )
+    journal_reverse(community=community, journal_id=sales[0].journal_id, idempotency_key=new_key())
+    hot_rollup(community=community)
+    second = checkpoint_create(community=community)
+    return {"buyer": buyer, "shop": shop, "first": first, "second": second, "sales": sales}
 
 
 def balance(account: Account) -> int:

@@ -327,3 +327,115 @@ def test_too_many_transfers_are_refused() -> None:
 def test_validate_leaf_refuses_non_objects(leaf: object) -> None:
     with pytest.raises(ValueError):
         validate_leaf(leaf)
+
+
+# --- the direct encoder verify_ledger uses (leaves.journal_leaf_text) -------------------------
+
+_any_scalar = st.one_of(
+    st.integers(),
+    st.text(),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.uuids(),
+)
+_int_or_other = st.one_of(st.integers(min_value=-(2**70), max_value=2**70), _any_scalar)
+_text_or_other = st.one_of(st.text(), _any_scalar)
+_id_or_other = st.one_of(st.uuids(), st.uuids().map(lambda u: u.hex), st.none(), _any_scalar)
+
+
+def _rows_and_fields(draw: Any) -> tuple[dict[str, Any], list[tuple], list[tuple]]:
+    from datetime import UTC, datetime
+
+    fields = {
+        "community_slug": draw(_text_or_other),
+        "seq": draw(_int_or_other),
+        "journal_id": draw(_id_or_other),
+        "code": draw(_text_or_other),
+        "created_at": draw(st.datetimes(timezones=st.just(UTC))).astimezone(UTC)
+        if draw(st.booleans())
+        else datetime(2026, 12, 2, 1, 2, 3, tzinfo=UTC),
+        "policy_id": draw(st.one_of(st.none(), _int_or_other)),
+        "reverses_id": draw(_id_or_other),
+        "memo": draw(_text_or_other),
+    }
+    transfers = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 15),
+                _text_or_other,
+                _int_or_other,
+                _int_or_other,
+                _int_or_other,
+                _text_or_other,
+                _id_or_other,
+            ),
+            max_size=4,
+            unique_by=lambda t: t[0],
+        )
+    )
+    entries = draw(
+        st.lists(
+            st.tuples(st.integers(1, 9), st.integers(1, 9), *[_int_or_other] * 3),
+            max_size=4,
+            unique_by=lambda e: (e[0], e[1]),
+        )
+    )
+    return fields, sorted(transfers), sorted(entries)
+
+
+def _general_path(fields: dict[str, Any], transfers: list[tuple], entries: list[tuple]) -> Any:
+    from linli.ledger.leaves import journal_leaf, leaf_entry, leaf_transfer
+
+    t_keys = ("leg", "asset", "debit", "credit", "amount", "kind", "pending")
+    e_keys = ("account", "version", "delta", "pending_delta", "balance_after")
+    try:
+        leaf = journal_leaf(
+            **fields,
+            transfers=[leaf_transfer(**dict(zip(t_keys, t, strict=True))) for t in transfers],
+            entries=[leaf_entry(**dict(zip(e_keys, e, strict=True))) for e in entries],
+        )
+        return canonical_bytes(leaf, checked=False)
+    except (TypeError, ValueError, AttributeError) as exc:
+        return type(exc)
+
+
+@given(st.data())
+def test_the_direct_leaf_text_is_the_general_encoding_or_defers_to_it(data):
+    """Rows of plain types give the very bytes of `canonical_bytes(journal_leaf(...))`; any
+    other type (bool, float, UUID where text belongs…) makes it defer to that path."""
+    from linli.ledger.leaves import UnusualRow, journal_leaf_text
+
+    fields, transfers, entries = _rows_and_fields(data.draw)
+    expected = _general_path(fields, transfers, entries)
+    try:
+        text = journal_leaf_text(**fields, transfers=transfers, entries=entries)
+        direct: Any = text.encode("utf-8")
+    except UnusualRow:
+        return
+    except UnicodeEncodeError:
+        direct = ValueError
+    assert direct == expected
+
+
+def test_the_direct_leaf_text_of_a_plain_leaf_is_canonical():
+    import uuid
+    from datetime import UTC, datetime
+
+    from linli.ledger.leaves import journal_leaf_text
+
+    fields = {
+        "community_slug": "lin-li",
+        "seq": 3,
+        "journal_id": uuid.UUID(int=7),
+        "code": "purchase",
+        "created_at": datetime(2026, 12, 2, 1, 2, 3, 4, tzinfo=UTC),
+        "policy_id": 2,
+        "reverses_id": None,
+        "memo": '邻里 "超市"\n\\ \x01',
+    }
+    transfers = [(0, "CNY", 5, 6, 900, "single", None), (1, "CNY", 5, 7, 1, "post", "ab" * 16)]
+    entries = [(5, 1, -901, 0, -901), (6, 4, 900, 0, 900), (7, 1, 1, -1, 1)]
+    assert journal_leaf_text(
+        **fields, transfers=transfers, entries=entries
+    ).encode() == _general_path(fields, transfers, entries)

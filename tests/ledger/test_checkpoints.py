@@ -11,14 +11,11 @@ from django.db import connection, transaction
 
 from linli.ledger.evidence import evidence_bundle, journal_inclusion, tree_consistency
 from linli.ledger.merkle import verify_consistency, verify_inclusion
-from linli.ledger.models import AccountKind, Checkpoint, Journal
+from linli.ledger.models import Checkpoint, Journal
 from linli.ledger.services import (
     Leg,
     checkpoint_create,
-    hold_create,
-    hot_rollup,
     journal_post,
-    journal_reverse,
 )
 from linli.ledger.signing import checkpoint_open
 from linli.ledger.verification import ledger_verify
@@ -26,37 +23,6 @@ from linli.ledger.verify import all_passed, verify_bundle
 from tests.ledger.conftest import new_key
 
 pytestmark = [pytest.mark.django_db, pytest.mark.db_sensitive]
-
-
-@pytest.fixture
-def history(community, chart, open_wallet):
-    """A small but complete history: sales, a hold, a reversal, a rollup, two checkpoints."""
-    buyer, shop = open_wallet(10_000), open_wallet(0)
-    revenue = chart[(AccountKind.PLATFORM_REVENUE, "CNY")]
-    sales = [
-        journal_post(
-            community=community,
-            code="purchase",
-            idempotency_key=new_key(),
-            memo="邻里超市 购物",
-            legs=[Leg(buyer.id, shop.id, 900), Leg(buyer.id, revenue.id, 100)],
-        )
-        for _ in range(3)
-    ]
-    first = checkpoint_create(community=community)
-    hold_create(
-        community=community,
-        debit_account_id=buyer.id,
-        credit_account_id=chart[(AccountKind.DEPOSIT_ESCROW, "CNY")].id,
-        amount=500,
-        expires_at=None,
-        code="deposit_hold",
-        idempotency_key=new_key(),
-    )
-    journal_reverse(community=community, journal_id=sales[0].journal_id, idempotency_key=new_key())
-    hot_rollup(community=community)
-    second = checkpoint_create(community=community)
-    return {"buyer": buyer, "shop": shop, "first": first, "second": second, "sales": sales}
 
 
 def test_checkpoints_are_signed_and_consistent(community, history):

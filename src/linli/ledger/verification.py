@@ -13,13 +13,12 @@ Checks, per community, in this order (research/ledger.md §4.4 "Auditor job"):
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Sum
 
 from linli.communities.models import Community
-from linli.ledger.canonical import journal_leaf_hash
-from linli.ledger.merkle import InMemoryTree
+from linli.ledger.merkle import InMemoryTree, leaf_hash
 from linli.ledger.models import (
     Account,
     Checkpoint,
@@ -30,7 +29,7 @@ from linli.ledger.models import (
     Transfer,
     TransferKind,
 )
-from linli.ledger.rebuild import stored_leaves
+from linli.ledger.rebuild import LeafRows, leaf_rows
 from linli.ledger.services.checkpoints import community_verifier_key
 from linli.ledger.signing import CheckpointError, checkpoint_open
 
@@ -48,6 +47,17 @@ class Problem:
         return f"[{self.community}] {self.check}: {self.row}: {self.detail}"
 
 
+EntryRow = tuple[int, int, int, int]  # version, delta, pending_delta, balance_after
+
+
+@dataclass
+class _Pass:
+    """What one check hands to a later one: the entries the leaf check read, by account."""
+
+    entries: dict[int, list[EntryRow]] = field(default_factory=lambda: defaultdict(list))
+    entry_count: int = 0
+
+
 @dataclass
 class Report:
     community: str
@@ -60,8 +70,9 @@ class Report:
 def ledger_verify(*, community: Community) -> Report:
     """Run the checks in order and stop at the first problem, which names its row."""
     report = Report(community=community.slug)
+    seen = _Pass()
     for check in (_check_chain, _check_accounts, _check_rollups, _check_trial_balance):
-        report.problem = next(check(community, report), None)
+        report.problem = next(check(community, report, seen), None)
         if report.problem is not None:
             break
     return report
@@ -71,22 +82,30 @@ def _problem(community: Community, check: str, row: str, detail: str) -> Problem
     return Problem(community=community.slug, check=check, row=row, detail=detail)
 
 
-def _check_chain(community: Community, report: Report) -> Iterator[Problem]:
-    tree = InMemoryTree()
-    for expected_seq, stored in enumerate(stored_leaves(community=community), 1):
-        row = f"journal {stored.journal_id} (seq {stored.seq})"
-        if stored.seq != expected_seq:
-            yield _problem(community, "seq", row, f"expected seq {expected_seq}: a gap")
+def _check_chain(community: Community, report: Report, seen: _Pass) -> Iterator[Problem]:
+    digests: list[bytes] = []
+    by_account = seen.entries
+    for expected_seq, rows in enumerate(leaf_rows(community=community), 1):
+        if rows.seq != expected_seq:
+            yield _problem(
+                community, "seq", _journal_row(rows), f"expected seq {expected_seq}: a gap"
+            )
             return
         try:
-            digest = journal_leaf_hash(stored.leaf, checked=False)  # compared, never stored
+            digest = leaf_hash(rows.canonical_bytes())  # compared, never stored
         except (TypeError, ValueError) as exc:  # a row no encoder accepts: tampered
-            yield _problem(community, "leaf", row, f"rows do not encode: {exc}")
+            yield _problem(community, "leaf", _journal_row(rows), f"rows do not encode: {exc}")
             return
-        if digest.hex() != stored.stored_hash:
-            yield _problem(community, "leaf", row, "rows do not hash to the stored leaf hash")
+        if digest.hex() != rows.stored_hash:
+            yield _problem(
+                community, "leaf", _journal_row(rows), "rows do not hash to the stored leaf hash"
+            )
             return
-        tree.extend([digest])
+        digests.append(digest)
+        for entry in rows.entries:  # (seq, account, version, delta, pending_delta, balance)
+            by_account[entry[1]].append(entry[2:])
+        seen.entry_count += len(rows.entries)
+    tree = InMemoryTree(digests)
     report.journals = tree.size
     max_seq = Journal.objects.filter(community=community, status=JournalStatus.POSTED).count()
     if max_seq != tree.size:
@@ -98,6 +117,10 @@ def _check_chain(community: Community, report: Report) -> Iterator[Problem]:
         )
         return
     yield from _check_checkpoints(community, tree, report)
+
+
+def _journal_row(rows: LeafRows) -> str:
+    return f"journal {rows.journal_id} (seq {rows.seq})"
 
 
 def _check_checkpoints(
@@ -133,13 +156,13 @@ def _sums(community: Community, side: str, **filters: object) -> dict[int, int]:
     return {account_id: total for account_id, total in rows}
 
 
-def _check_accounts(community: Community, report: Report) -> Iterator[Problem]:
+def _check_accounts(community: Community, report: Report, seen: _Pass) -> Iterator[Problem]:
     debits = _sums(community, "debit_account", kind__in=_POSTED_KINDS)
     credits = _sums(community, "credit_account", kind__in=_POSTED_KINDS)
     open_holds = {"kind": TransferKind.PENDING, "resolutions__isnull": True}
     debits_held = _sums(community, "debit_account", **open_holds)
     credits_held = _sums(community, "credit_account", **open_holds)
-    entries = _entries_by_account(community)
+    entries = _entries_by_account(community, seen)
     for account in Account.objects.filter(community=community, is_hot=False).order_by("id"):
         report.accounts += 1
         row = f"account {account.id} ({account.kind} {account.asset_id})"
@@ -166,8 +189,17 @@ def _check_accounts(community: Community, report: Report) -> Iterator[Problem]:
             return
 
 
-def _entries_by_account(community: Community) -> dict[int, list[tuple[int, int, int, int]]]:
-    grouped: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+def _entries_by_account(community: Community, seen: _Pass) -> dict[int, list[EntryRow]]:
+    """Each account's entries by version. The leaf check has read the entries of every posted
+    journal; when they are exactly the entries of the community's accounts (all of those
+    accounts, as many as the table holds) they are reused, else read again."""
+    accounts = set(Account.objects.filter(community=community).values_list("id", flat=True))
+    total = Entry.objects.filter(account__community=community).count()
+    if total == seen.entry_count and seen.entries.keys() <= accounts:
+        for chain in seen.entries.values():
+            chain.sort()
+        return seen.entries
+    grouped: dict[int, list[EntryRow]] = defaultdict(list)
     rows = (
         Entry.objects.filter(account__community=community)
         .order_by("account_id", "account_version")
@@ -178,7 +210,7 @@ def _entries_by_account(community: Community) -> dict[int, list[tuple[int, int, 
     return grouped
 
 
-def _entry_chain_problem(account: Account, entries: list[tuple[int, int, int, int]]) -> str:
+def _entry_chain_problem(account: Account, entries: list[EntryRow]) -> str:
     running = pending = 0
     for expected_version, (version, delta, pending_delta, balance_after) in enumerate(entries, 1):
         if version != expected_version:
@@ -196,7 +228,7 @@ def _entry_chain_problem(account: Account, entries: list[tuple[int, int, int, in
     return ""
 
 
-def _check_rollups(community: Community, report: Report) -> Iterator[Problem]:
+def _check_rollups(community: Community, report: Report, seen: _Pass) -> Iterator[Problem]:
     for rollup in HotRollup.objects.filter(account__community=community).order_by("id"):
         window = {"kind__in": _POSTED_KINDS, "seq__lte": rollup.through_seq}
         debits = _sums(community, "debit_account", debit_account=rollup.account_id, **window)
@@ -211,7 +243,7 @@ def _check_rollups(community: Community, report: Report) -> Iterator[Problem]:
             return
 
 
-def _check_trial_balance(community: Community, report: Report) -> Iterator[Problem]:
+def _check_trial_balance(community: Community, report: Report, seen: _Pass) -> Iterator[Problem]:
     """Σ balances per asset = 0: snapshots for ordinary accounts, transfers for hot ones."""
     net: dict[str, int] = defaultdict(int)
     snapshots = (
