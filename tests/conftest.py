@@ -49,3 +49,12 @@ def _sqlite_flush_keeps_triggers():
     DatabaseOperations.sql_flush = sql_flush
     yield
     DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only_marker(request: pytest.FixtureRequest) -> None:
+    """Tests marked `postgres_only` (row locks, real concurrency) skip on SQLite."""
+    from django.db import connection
+
+    if request.node.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency are tested on PostgreSQL")

@@ -4,11 +4,9 @@ issuer's ledger accounts (exit hook phase "prepare"), the till locks the coupon'
 before the issuer's account: whichever goes first, the other waits — no deadlock, both
 succeed, and the money is the same to the fen either way."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
 
 from linli.commerce.coupon_models import ClaimStatus, CouponClaim
 from linli.commerce.models import Sale
@@ -19,35 +17,9 @@ from linli.merchants.models import Merchant, MerchantStatus
 from linli.merchants.services import merchant_exit_complete, merchant_exit_request
 from tests.commerce.conftest import balance, merchant_of
 from tests.commerce.test_cross_store import Street
+from tests.threads import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and real concurrency are tested on PostgreSQL")
-
-
-def _run_threads(targets) -> list:
-    results: list = [None] * len(targets)
-    barrier = threading.Barrier(len(targets))
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = targets[i]()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.parametrize("trial", range(3))
@@ -62,7 +34,7 @@ def test_closing_and_redeeming_at_once(transactional_db, trial):
     b0 = balance(merchant_of(street.b, "CNY"))
     closing_at = shop.exit_effective_at + timedelta(seconds=1)
 
-    results = _run_threads(
+    results = run_threads(
         [
             lambda: merchant_exit_complete(
                 merchant=Merchant.objects.get(pk=shop.pk), actor=None, now=closing_at

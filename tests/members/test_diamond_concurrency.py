@@ -2,45 +2,16 @@
 real threads): the row lock lets one pay, the other finds it decided; the quarter is paid
 once and the ledger stays balanced."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from linli.ledger.models import Journal
 from linli.members.models import DiamondDividend, DiamondDividendProposal
 from linli.members.services import diamond_dividend_approve, diamond_dividend_propose
 from linli.members.services.diamond import ProposalDecided
 from tests.members.test_diamond import _another_operator, _diamond, _revenue, _wallet
+from tests.threads import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and real concurrency are tested on PostgreSQL")
-
-
-def _run_threads(targets) -> list:
-    results: list = [None] * len(targets)
-    barrier = threading.Barrier(len(targets))
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = targets[i]()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.parametrize("trial", range(3))
@@ -51,7 +22,7 @@ def test_two_approvals_at_once_pay_once(community, operator, trial):
         community=community, quarter="2026Q3", pool_fen=1_001, approval_ref="r", actor=operator
     )
     checkers = [_another_operator(community) for _ in range(2)]
-    results = _run_threads(
+    results = run_threads(
         [
             lambda c=c: diamond_dividend_approve(
                 proposal=DiamondDividendProposal.objects.get(pk=proposal.pk), actor=c

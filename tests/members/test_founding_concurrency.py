@@ -2,45 +2,16 @@
 grant locks the community row before counting, so exactly one approval wins and the other
 changes nothing (its application stays waiting)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from linli.communities.services import policy_version_create
 from linli.members import errors
 from linli.members.models import FoundingApplication, Member
 from linli.members.services import founding_apply, founding_decide
 from tests.members.conftest import join
+from tests.threads import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and real concurrency are tested on PostgreSQL")
-
-
-def _run_threads(targets) -> list:
-    results: list = [None] * len(targets)
-    barrier = threading.Barrier(len(targets))
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = targets[i]()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.parametrize("trial", range(3))
@@ -52,7 +23,7 @@ def test_two_approvals_for_the_last_place_one_wins(community, operator, trial):
         founding_apply(member=join(community), motivation="", contribution="", consents=False)
         for _ in range(2)
     ]
-    results = _run_threads(
+    results = run_threads(
         [
             lambda a=a: founding_decide(application=a, approve=True, reason="好", actor=operator)
             for a in applications

@@ -6,10 +6,7 @@ the same trade at the same moment both pass that check; the partial unique index
 loser's admission (fee, deposit) may be posted.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from linli.ledger.models import Journal
 from linli.ledger.verification import ledger_verify
@@ -17,35 +14,9 @@ from linli.merchants import errors
 from linli.merchants.models import ApplicationStatus, Merchant, MerchantApplication
 from linli.merchants.services import merchant_admit
 from tests.factories import make_merchant
+from tests.threads import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and real concurrency are tested on PostgreSQL")
-
-
-def _run_threads(targets) -> list:
-    results: list = [None] * len(targets)
-    barrier = threading.Barrier(len(targets))
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = targets[i]()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.parametrize(("trial", "skip_precheck"), [(0, False), (1, False), (0, True), (1, True)])
@@ -59,7 +30,7 @@ def test_two_concurrent_admissions_for_one_trade_seat_exactly_one(
     second = make_merchant(community, "fruit", admit=False)
     journals_before = Journal.objects.filter(community=community).count()
 
-    results = _run_threads(
+    results = run_threads(
         [
             lambda: merchant_admit(
                 application=MerchantApplication.objects.get(pk=first.pk), actor=operator

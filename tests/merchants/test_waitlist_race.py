@@ -10,7 +10,7 @@ from linli.merchants.services import application_submit
 from linli.merchants.trust import merchant_remove
 from linli.merchants.waitlist import seat_offer_next, waitlist_accept
 from tests.factories import SHOP_LAT, SHOP_LNG, make_member, make_merchant
-from tests.merchants.test_concurrency import _run_threads
+from tests.threads import run_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 
@@ -54,7 +54,7 @@ def test_two_applicants_one_reopened_seat_one_offer(
             lambda: Industry.objects.none(),
         )
 
-    results = _run_threads(
+    results = run_threads(
         [
             lambda: seat_offer_next(community=community, industry=industry),
             lambda: seat_offer_next(community=community, industry=industry),
@@ -66,7 +66,7 @@ def test_two_applicants_one_reopened_seat_one_offer(
     assert offers.get().application_id == first.id
 
     # Both applicants try to take the seat at once: only the one offered gets it.
-    results = _run_threads(
+    results = run_threads(
         [
             lambda: waitlist_accept(entry=first.waiting_entry, actor=first.applicant),
             lambda: waitlist_accept(entry=second.waiting_entry, actor=second.applicant),
