@@ -127,11 +127,6 @@ def test_bad_quarters_change_nothing(community, operator, diamonds, quarter):
     assert not DiamondDividendProposal.objects.exists()
 
 
-def test_the_pool_cannot_exceed_revenue(community, operator, diamonds):
-    answer = _propose(_client(operator), community, pool="1000.01")
-    assert 'data-code="pool_over_revenue"' in answer.content.decode()
-
-
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.AUDITOR, Role.MERCHANT_OWNER, Role.CASHIER])
 def test_only_operators_see_the_page(community, operator, diamonds, role):
     _propose(_client(operator), community)
@@ -165,3 +160,19 @@ def test_another_communitys_proposal_is_not_found(community, operator, diamonds)
 def test_the_desk_links_the_page_for_operators(community, operator):
     text = _client(operator).get(f"/c/{community.slug}/ops/members/").content.decode()
     assert f'href="{_page(community)}"' in text
+
+
+@pytest.mark.parametrize("action", ["preview", "propose"])
+def test_the_preview_meets_the_same_refusals_as_a_proposal(community, operator, diamonds, action):
+    maker = _client(operator)
+    over = _propose(maker, community, pool="1000.01", action=action)
+    assert 'data-code="pool_over_revenue"' in over.content.decode()
+    assert 'data-testid="dividend-preview"' not in over.content.decode()
+    _propose(maker, community, pool="10")
+    _client(_another_operator(community)).post(
+        _page(community),
+        {"action": "approve", "proposal": DiamondDividendProposal.objects.get().id},
+    )
+    paid = _propose(maker, community, pool="10", action=action)
+    assert 'data-code="diamond_dividend_paid"' in paid.content.decode()
+    assert DiamondDividendProposal.objects.count() == 1

@@ -87,7 +87,12 @@ def _quarters(community: Community, user: Any) -> list[dict[str, Any]]:
 
 def _preview(community: Community, post: Any) -> dict[str, Any]:
     pool_fen = _pool_fen(post.get("pool", ""))
-    plan = svc.diamond_dividend_plan(community=community, pool_fen=pool_fen)
+    plan = svc.diamond_dividend_preview(
+        community=community,
+        quarter=post.get("quarter", ""),
+        pool_fen=pool_fen,
+        approval_ref=post.get("approval_ref", ""),
+    )
     return {
         "pool": _yuan(pool_fen),
         "pool_text": post.get("pool", "").strip(),
