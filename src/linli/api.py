@@ -16,12 +16,14 @@ class BearerTokenAuth(HttpBearer):
     """`Authorization: Bearer <token>` for POS, mini-program and script clients."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from linli.members.selectors import user_for_api_token
+        from linli.members.selectors import api_token_find
 
-        user = user_for_api_token(token=token)
-        if user is not None:
-            request.user = user
-        return user
+        found = api_token_find(token=token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token_id = found.pk  # type: ignore[attr-defined]
+        return found.user
 
 
 class OptionalSession(SessionAuth):

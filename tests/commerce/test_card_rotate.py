@@ -9,6 +9,8 @@ from linli.commerce.models import MemberCard, RetiredCardCode, Sale
 from linli.commerce.services import sale_consume, sale_prepare
 from linli.communities.audit import AuditEntry
 from linli.communities.models import Role
+from linli.members.models import ApiToken
+from linli.members.services import api_token_create
 from tests.commerce.conftest import build_shop, code_of
 from tests.factories import make_member, make_role, make_user
 
@@ -41,7 +43,7 @@ def _operator(community):
 
 def test_old_code_is_refused_as_rotated_and_the_new_one_sells(shop_a):
     old_code = code_of(shop_a.buyer)
-    card = cards.card_rotate(member=shop_a.buyer, actor=shop_a.buyer.user)
+    card = cards.card_rotate(member=shop_a.buyer, actor=shop_a.buyer.user).card
     with pytest.raises(errors.CodeRotated) as refused:
         sale_prepare(merchant=shop_a.merchant, code=old_code, amount_fen=100)
     assert refused.value.code == "member_code_rotated"
@@ -160,6 +162,8 @@ def test_operator_api_rotates_with_a_reason(shop_a):
     assert answer.status_code == 200 and answer.json() == {
         "member_id": shop_a.buyer.id,
         "rotated": True,
+        "sessions_ended": 0,
+        "api_tokens_revoked": 0,
     }
     with pytest.raises(errors.CodeRotated):
         sale_prepare(merchant=shop_a.merchant, code=old_code, amount_fen=100)
@@ -286,3 +290,73 @@ def test_the_till_api_tells_the_cashier_in_both_languages(shop_a):
     assert answer.status_code == 409 and answer.json()["code"] == "member_code_rotated"
     assert "replaced" in answer.json()["message"]["en"]
     assert answer.json()["message"]["zh-hans"] != answer.json()["message"]["en"]
+
+
+def _bearer_get(token: str, url: str = "/api/v1/members/me") -> int:
+    return Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+
+
+def test_the_lost_phones_api_token_dies_and_the_asking_one_stays(shop_a):
+    user = shop_a.buyer.user
+    lost_phone = api_token_create(user=user, name="join")
+    this_phone = api_token_create(user=user, name="join")
+    cashier_token = api_token_create(user=shop_a.cashier, name="pos")
+    assert _bearer_get(lost_phone) == 200
+    rotated = Client().post(
+        _api(shop_a, "/card/rotate"),
+        {"confirm": True},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {this_phone}",
+    )
+    assert rotated.status_code == 200, rotated.content
+    assert rotated.json()["api_tokens_revoked"] == 1
+    assert rotated.json()["code"] == code_of(shop_a.buyer)
+    assert _bearer_get(lost_phone) == 401
+    assert _bearer_get(this_phone) == 200
+    assert _bearer_get(cashier_token) == 404  # not a member, but signed in: not revoked
+    entry = AuditEntry.objects.get(action="member.card_rotate")
+    assert entry.after["api_tokens_revoked"] == 1
+
+
+def test_a_rotation_from_a_web_session_revokes_every_token(shop_a):
+    user = shop_a.buyer.user
+    tokens = [api_token_create(user=user, name="join") for _ in range(2)]
+    rotated = _client(user).post(
+        _api(shop_a, "/card/rotate"), {"confirm": True}, content_type="application/json"
+    )
+    assert rotated.status_code == 200 and rotated.json()["api_tokens_revoked"] == 2
+    assert [_bearer_get(t) for t in tokens] == [401, 401]
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_an_operator_rotation_revokes_the_members_tokens_only(shop_a):
+    member_token = api_token_create(user=shop_a.buyer.user, name="join")
+    operator = _operator(shop_a.community)
+    operator_token = api_token_create(user=operator, name="desk")
+    answer = Client().post(
+        _api(shop_a, f"/members/{shop_a.buyer.id}/card/rotate"),
+        {"reason": "手机丢失"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {operator_token}",
+    )
+    assert answer.status_code == 200 and answer.json()["api_tokens_revoked"] == 1
+    assert _bearer_get(member_token) == 401
+    assert _bearer_get(operator_token) == 404  # signed in (not a member): still valid
+
+
+def test_tokens_have_no_scope_so_the_same_users_till_token_goes_too(shop_a):
+    """Documented limit: a member who is also a cashier loses their till token as well."""
+    make_role(shop_a.buyer.user, shop_a.community, Role.CASHIER)
+    till_token = api_token_create(user=shop_a.buyer.user, name="pos")
+    rotation = cards.card_rotate(member=shop_a.buyer, actor=shop_a.buyer.user)
+    assert rotation.api_tokens_revoked == 1
+    assert _bearer_get(till_token) == 401
+
+
+def test_the_page_rotation_revokes_the_tokens(shop_a):
+    token = api_token_create(user=shop_a.buyer.user, name="join")
+    page = _client(shop_a.buyer.user).post(
+        f"/c/{shop_a.community.slug}/card/rotate/", {"confirm": "yes"}
+    )
+    assert page.status_code == 302
+    assert _bearer_get(token) == 401

@@ -129,6 +129,14 @@ class CodeOut(Schema):
     masked_name: str
 
 
+class RotateOut(CodeOut):
+    """The new code, and how many other logins ended: web sessions, and bearer tokens
+    (all of the user's but the one asking; tokens have no scope, a till token goes too)."""
+
+    sessions_ended: int
+    api_tokens_revoked: int
+
+
 class RotateIn(Schema):
     confirm: StrictBool = False
 
@@ -140,6 +148,8 @@ class RotateForIn(Schema):
 class RotatedOut(Schema):
     member_id: int
     rotated: bool
+    sessions_ended: int
+    api_tokens_revoked: int  # every bearer token of the member's user (tokens have no scope)
 
 
 def _community(slug: str) -> Community:
@@ -292,7 +302,7 @@ def _session_key(request: HttpRequest) -> str | None:
     return session.session_key if session is not None else None
 
 
-@router.post(BASE + "/card/rotate", response=CodeOut, summary="Replace my card (phone lost)")
+@router.post(BASE + "/card/rotate", response=RotateOut, summary="Replace my card (phone lost)")
 def card_rotate(request: HttpRequest, slug: Slug, body: RotateIn) -> dict[str, Any]:
     """The member replaces their own card secret: codes of the old phone stop working and
     their other logins end (this one stays). `{"confirm": true}` is required."""
@@ -303,13 +313,18 @@ def card_rotate(request: HttpRequest, slug: Slug, body: RotateIn) -> dict[str, A
     if body.confirm is not True:
         raise errors.RotateUnconfirmed()
     with audit_ip(request.META.get("REMOTE_ADDR")):
-        card = cards.card_rotate(
-            member=member, actor=request.user, keep_session_key=_session_key(request)
+        rotation = cards.card_rotate(
+            member=member,
+            actor=request.user,
+            keep_session_key=_session_key(request),
+            keep_api_token_id=getattr(request, "api_token_id", None),
         )
     return {
-        "code": cards.member_code(card=card),
+        "code": cards.member_code(card=rotation.card),
         "step_seconds": cards.STEP_SECONDS,
         "masked_name": pii.mask_name(member.display_name),
+        "sessions_ended": rotation.sessions_ended,
+        "api_tokens_revoked": rotation.api_tokens_revoked,
     }
 
 
@@ -329,8 +344,13 @@ def card_rotate_for(
     if member is None:
         raise NotFound()
     with audit_ip(request.META.get("REMOTE_ADDR")):
-        cards.card_rotate(member=member, actor=request.user, reason=body.reason)
-    return {"member_id": member.id, "rotated": True}
+        rotation = cards.card_rotate(member=member, actor=request.user, reason=body.reason)
+    return {
+        "member_id": member.id,
+        "rotated": True,
+        "sessions_ended": rotation.sessions_ended,
+        "api_tokens_revoked": rotation.api_tokens_revoked,
+    }
 
 
 # Coupons, bundles, member prices, group-buys and ad slots: own modules, same prefix.

@@ -27,7 +27,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
@@ -45,7 +45,7 @@ from linli.commerce.models import (
 from linli.communities.audit import audit_record
 from linli.members import pii
 from linli.members.models import Member
-from linli.members.services.tokens import sessions_end
+from linli.members.services.tokens import api_tokens_revoke, sessions_end
 from linli.merchants.models import MerchantStaff
 
 CODE_PREFIX = "88"
@@ -168,13 +168,27 @@ def card_secret_replace(*, member: Member, actor: Any, reason: str) -> tuple[Mem
     return card, old
 
 
+class Rotation(NamedTuple):
+    card: MemberCard
+    sessions_ended: int
+    api_tokens_revoked: int
+
+
 def card_rotate(
-    *, member: Member, actor: Any, reason: str = "", keep_session_key: str | None = None
-) -> MemberCard:
+    *,
+    member: Member,
+    actor: Any,
+    reason: str = "",
+    keep_session_key: str | None = None,
+    keep_api_token_id: int | None = None,
+) -> Rotation:
     """Replace the member's card secret (phone lost): by the member themselves or by an
     operator with a reason. The old phone's codes are refused at the till from now on
-    (`member_code_rotated`) and the member's other logins end; `keep_session_key` is the
-    session asking, kept when the member does it themselves. Audited."""
+    (`member_code_rotated`) and the member's other logins end: web sessions and API bearer
+    tokens (a mini-program on the lost phone). `keep_session_key` / `keep_api_token_id`
+    are the session or token asking, kept when the member does it themselves. Tokens carry
+    no scope, so a till token of the same user is revoked too (`api_tokens_revoked` in
+    the audit entry and the answer says how many). Audited."""
     if not isinstance(reason, str) or len(reason.strip()) > 500:
         raise errors.RotateReasonMissing()
     by_member = actor is not None and actor.pk == member.user_id
@@ -183,6 +197,9 @@ def card_rotate(
     with transaction.atomic():
         card, old = card_secret_replace(member=member, actor=actor, reason=reason.strip())
         ended = sessions_end(user=member.user, keep_session_key=keep_session_key)
+        revoked = api_tokens_revoke(
+            user=member.user, keep_token_id=keep_api_token_id if by_member else None
+        )
         audit_record(
             actor=actor,
             action="member.card_rotate",
@@ -193,9 +210,10 @@ def card_rotate(
                 "by": "member" if by_member else "operator",
                 "reason": reason.strip(),
                 "sessions_ended": ended,
+                "api_tokens_revoked": revoked,
             },
         )
-    return card
+    return Rotation(card, ended, revoked)
 
 
 def card_close(*, member: Member) -> None:

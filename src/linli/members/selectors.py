@@ -32,12 +32,18 @@ from linli.members.models import (
 SEARCH_LIMIT = 50
 
 
-def user_for_api_token(*, token: str) -> AbstractBaseUser | None:
+def api_token_find(*, token: str) -> ApiToken | None:
+    """The live token for a bearer string (its user active), or None."""
     digest = hashlib.sha256(token.encode()).hexdigest()
     found = ApiToken.objects.select_related("user").filter(key_sha256=digest).first()
     if found is None or not found.user.is_active:
         return None
-    return found.user
+    return found
+
+
+def user_for_api_token(*, token: str) -> AbstractBaseUser | None:
+    found = api_token_find(token=token)
+    return found.user if found else None
 
 
 def member_for_user(*, user: Any) -> Member | None:

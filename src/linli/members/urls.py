@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.members import fee_receipts, views
+from linli.members import dividend_views, fee_receipts, views
 
 app_name = "members"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("c/<slug:slug>/charter/", views.charter, name="charter"),
     path("c/<slug:slug>/founding/", views.founding, name="founding"),
     path("c/<slug:slug>/ops/members/", views.desk, name="desk"),
+    path("c/<slug:slug>/ops/dividends/", dividend_views.dividends, name="dividends"),
     path("me/membership/", views.mine, name="mine"),
     path("login/phone/", views.phone_login, name="phone_login"),
     path("me/referrals/", views.referrals, name="referrals"),

@@ -486,6 +486,9 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
         "community": community,
         "can_operate": can_operate,
         "can_rotate": has_permission(user=user, community=community, action="member.card_rotate"),
+        "can_dividends": has_permission(
+            user=user, community=community, action="member.dividend_approve"
+        ),
     }
     if request.method == "POST" and can_operate:
         action = request.POST.get("action")

@@ -4,6 +4,7 @@ from linli.members.services.admission import admission_apply, admission_decide, 
 from linli.members.services.diamond import (
     diamond_dividend_approve,
     diamond_dividend_plan,
+    diamond_dividend_preview,
     diamond_dividend_propose,
     diamond_dividend_reject,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "charter_publish",
     "diamond_dividend_approve",
     "diamond_dividend_plan",
+    "diamond_dividend_preview",
     "diamond_dividend_propose",
     "diamond_dividend_reject",
     "entitlement_consume",

@@ -180,6 +180,23 @@ def _check_payable(community: Community, quarter: str, pool_fen: int, now: datet
     return policy
 
 
+def diamond_dividend_preview(
+    *,
+    community: Community,
+    quarter: str,
+    pool_fen: int,
+    approval_ref: str,
+    now: datetime | None = None,
+) -> DividendPlan:
+    """The dry run with every refusal a proposal would meet (bad input, dividends off,
+    quarter paid, pool above the revenue, no diamond member); nothing is written."""
+    now = now or timezone.now()
+    quarter, approval_ref = _check_inputs(quarter, approval_ref)
+    _check_pool(pool_fen)
+    _check_payable(community, quarter, pool_fen, now)
+    return diamond_dividend_plan(community=community, pool_fen=pool_fen, now=now)
+
+
 def diamond_dividend_propose(
     *,
     community: Community,
@@ -195,8 +212,9 @@ def diamond_dividend_propose(
     quarter, approval_ref = _check_inputs(quarter, approval_ref)
     _check_pool(pool_fen)
     _person(actor)
-    _check_payable(community, quarter, pool_fen, now)
-    plan = diamond_dividend_plan(community=community, pool_fen=pool_fen, now=now)
+    plan = diamond_dividend_preview(
+        community=community, quarter=quarter, pool_fen=pool_fen, approval_ref=approval_ref, now=now
+    )
     try:
         with transaction.atomic():
             proposal = DiamondDividendProposal.objects.create(

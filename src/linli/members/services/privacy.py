@@ -18,6 +18,7 @@ from linli.members import pii
 from linli.members.models import (
     Consent,
     CoverStatus,
+    DiamondDividendShare,
     FoundingApplication,
     GroupMembership,
     HouseholdCover,
@@ -86,6 +87,36 @@ def _card_export(member: Member) -> dict[str, Any] | None:
     }
 
 
+def _founding_export(member: Member) -> list[dict[str, Any]]:
+    """The member's own applications for a founding place: what they wrote, the outcome
+    and its reason (the deciding operator is not named: that is the operator's data)."""
+    return [
+        {
+            "status": a.status,
+            "motivation": a.motivation,
+            "contribution": a.contribution,
+            "decision_reason": a.reason,
+            "applied_at": _at(a.created_at),
+            "decided_at": _at(a.decided_at),
+        }
+        for a in FoundingApplication.objects.filter(member=member).order_by("id")
+    ]
+
+
+def _dividends_export(member: Member) -> list[dict[str, Any]]:
+    """Diamond dividend shares paid to the member's wallet, one per quarter."""
+    shares = DiamondDividendShare.objects.filter(member=member).select_related("dividend")
+    return [
+        {
+            "quarter": s.dividend.quarter,
+            "amount_fen": s.amount_fen,
+            "paid_at": _at(s.dividend.created_at),
+            "approval_ref": s.dividend.approval_ref,
+        }
+        for s in shares.order_by("dividend__created_at", "id")
+    ]
+
+
 def _household_end(member: Member, now: datetime) -> int:
     """End the member's covers and open invitations, as covered member and as holder; the
     people their packages covered are told (their card needs a membership again)."""
@@ -148,6 +179,8 @@ def member_export(*, member: Member) -> dict[str, Any]:
         ],
         "household": _household_export(member),
         "member_card": _card_export(member),
+        "founding_applications": _founding_export(member),
+        "diamond_dividends_received": _dividends_export(member),
     }
 
 

@@ -18,6 +18,17 @@ def api_token_create(*, user: Any, name: str) -> str:
     return token
 
 
+def api_tokens_revoke(*, user: Any, keep_token_id: int | None = None) -> int:
+    """Revoke the user's bearer tokens but the one asking (a lost phone: the mini-program
+    token on it must stop working). Tokens carry no scope (member vs. merchant till), so
+    all of the user's tokens go, a cashier's too; the caller is told how many."""
+    tokens = ApiToken.objects.filter(user=user)
+    if keep_token_id is not None:
+        tokens = tokens.exclude(pk=keep_token_id)
+    revoked, _ = tokens.delete()
+    return revoked
+
+
 def sessions_end(*, user: Any, keep_session_key: str | None = None) -> int:
     """Log the user out on every device but the one asking (a lost phone, a closed account):
     their other web sessions are deleted. Sessions do not index their user, so the live
