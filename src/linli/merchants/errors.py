@@ -90,6 +90,11 @@ class SaleRefunded(Conflict):
     )
 
 
+class ExitReasonRequired(DomainError):
+    code = "exit_reason_required"
+    message = _("Give the reason for recording the notice (at most %(limit)s characters).")
+
+
 class StaffInvalid(DomainError):
     code = "staff_invalid"
     message = _("The staff login is not valid.")
