@@ -38,6 +38,13 @@ def test_withdrawn_notice_switches_back_on_only_what_the_notice_switched_off(str
     campaign = street.campaign()
     idle = campaign_switch(campaign=street.campaign(name="没开的活动"), on=False)
     shop = merchant_exit_request(merchant=street.b, actor=street.b.owner)
+    client = Client()
+    client.force_login(street.b.owner)
+    shown = client.get(
+        f"/api/v1/merchants/communities/{street.community.slug}/merchants/{shop.id}/exit"
+    ).json()
+    assert (shown["coupons_paused"], shown["campaigns_paused"]) == (1, 1)
+    assert shown["flash_sales_closed"] == 0
     assert not Coupon.objects.get(id=on.id).is_active
     assert not CrossStoreCampaign.objects.get(id=campaign.id).is_active
     with pytest.raises(errors.CouponNotFound):

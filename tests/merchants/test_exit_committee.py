@@ -135,7 +135,7 @@ def test_exits_page_records_notice_and_refuses_bad_input(community, operator, st
     assert "exit-record" in client.get(page).content.decode()
     missing = client.post(page, {"merchant": str(shop.id), "reason": ""})
     assert missing.status_code == 400
-    for bad in ("abc", "-1", "9" * 40, ""):
+    for bad in ("abc", "-1", "9" * 40, "", "²", "１２"):
         assert client.post(page, {"merchant": bad, "reason": "r"}).status_code == 400
     done = client.post(page, {"merchant": str(shop.id), "reason": "店主电话告知"}, follow=True)
     assert done.status_code == 200

@@ -49,6 +49,9 @@ class ExitOut(Schema):
     debt_left_fen: int
     open_complaints: int
     return_fen: int
+    coupons_paused: int  # while notice runs: switched back on if it is withdrawn
+    campaigns_paused: int
+    flash_sales_closed: int  # closed by the notice; they stay closed
 
 
 class NoticeIn(Schema):
@@ -108,6 +111,9 @@ def _out(merchant: Merchant, preview: ExitPreview) -> dict[str, Any]:
         "debt_left_fen": preview.debt_left_fen,
         "open_complaints": preview.open_complaints,
         "return_fen": preview.return_fen,
+        "coupons_paused": preview.coupons_paused,
+        "campaigns_paused": preview.campaigns_paused,
+        "flash_sales_closed": preview.flash_sales_closed,
     }
 
 

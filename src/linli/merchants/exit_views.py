@@ -150,7 +150,8 @@ def _exit_row(merchant: Any) -> tuple[Any, str]:
 def _record_post(request: HttpRequest, community: Any) -> Any:
     raw = request.POST.get("merchant", "")
     merchant = selectors.merchant_get(
-        community=community, merchant_id=int(raw) if raw.isdigit() and len(raw) < 19 else 0
+        community=community,
+        merchant_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0,
     )
     return exit_notice_record(
         merchant=merchant, actor=request.user, reason=request.POST.get("reason")
