@@ -11,7 +11,7 @@ from linli.members.models import Notice
 from linli.merchants import leaving
 from linli.merchants.models import MerchantStatus
 from linli.merchants.selectors import chair_for_month
-from linli.merchants.services import merchant_exit_request, staff_add
+from linli.merchants.services import industries_ensure, merchant_exit_request, staff_add
 from linli.merchants.trust import complaint_decide, complaint_file
 from tests.factories import make_community, make_member, make_merchant, make_role
 from tests.merchants.helpers import commerce_sale
@@ -80,7 +80,13 @@ def test_recording_refusals(community, operator, street):
     refused = _record(operator, shop.id, {"reason": "r"})
     assert refused.status_code == 409 and refused.json()["code"] == "debt_outstanding"
     far = make_community("A", slug="far")
-    assert _record(operator, 10**9, {"reason": "r"}).status_code == 404
+    industries_ensure(community=far)
+    far_shop = make_merchant(far, "fruit")
+    for missing in (10**9, far_shop.id):
+        response = _record(operator, missing, {"reason": "r"})
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    far_shop.refresh_from_db()
+    assert far_shop.status == MerchantStatus.ACTIVE
     other_op = make_member(far).user
     make_role(other_op, far, Role.OPERATOR)
     assert _record(other_op, street["shops"][0].id, {"reason": "r"}).status_code == 403
