@@ -41,6 +41,8 @@ TABLE = {
     "merchant.waitlist_respond": (False, False, True,  False, False),
     "merchant.debt_settle":      (True,  False, False, False, False),
     "merchant.exit_notice":      (False, False, False, True,  False),
+    "merchant.exits_view":      (True,  False, False, False, False),
+    "merchant.exit_record":     (True,  False, False, False, False),
     "community.view":        (True,  True,  True,  True,  True),
     "community.manage":      (True,  False, False, False, False),
     "role.manage":           (True,  False, False, False, False),

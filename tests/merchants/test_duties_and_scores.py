@@ -129,7 +129,9 @@ def test_quarterly_bottom_twenty_percent_with_the_tie_rule(
     for merchant, count in ((a, 10), (b, 10), (c, 10), (d, 4), (e, 5)):
         sales = [sell(merchant, i) for i in range(count)]
         if merchant is a:
-            rating_create(merchant=a, rater=resident, sale_journal_id=sales[0].journal_id, stars=5)
+            rating_create(
+                merchant=a, rater=buyers[0].user, sale_journal_id=sales[0].journal_id, stars=5
+            )
     undone = sell(d, 5)
     sale_undo(sale=undone, actor=d.owner, now=undone.created_at)
     refunded = sell(d, 6)

@@ -37,6 +37,8 @@ TABLE = {
     "merchant.waitlist_respond": (True,  False, True,  True,  False, True,  False),
     "merchant.debt_settle":      (False, False, False, False, True,  False, False),
     "merchant.exit_notice":      (True,  False, False, False, False, False, False),
+    "merchant.exits_view":      (False, False, False, True,  True,  False, False),
+    "merchant.exit_record":     (False, False, False, False, True,  False, False),
 }  # fmt: skip
 
 

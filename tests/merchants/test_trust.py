@@ -49,7 +49,7 @@ from linli.merchants.trust import (
     violation_record,
 )
 from tests.factories import make_merchant
-from tests.merchants.helpers import commerce_sales
+from tests.merchants.helpers import commerce_sale, commerce_sales
 
 _keys = itertools.count()
 
@@ -88,9 +88,9 @@ def _cash_out_total(community) -> int:
 
 def test_verified_complaint_is_paid_from_the_deposit_then_topped_up(community, operator, resident):
     merchant = make_merchant(community, "fruit")
-    sale = _sale(merchant)
+    sale = commerce_sale(merchant, resident.member, 1)
     complaint = complaint_file(
-        merchant=merchant, complainant=resident, text="烂苹果", sale_journal_id=str(sale)
+        merchant=merchant, complainant=resident, text="烂苹果", sale_journal_id=str(sale.journal_id)
     )
     complaint_answer(complaint=complaint, answer="已道歉", actor=merchant.owner)
     decided = complaint_decide(
@@ -179,19 +179,22 @@ def test_property_deposit_paid_out_never_exceeds_what_was_held(community, operat
 def test_ratings_one_per_sale_and_only_for_its_sales(community, resident):
     merchant = make_merchant(community, "breakfast")
     other = make_merchant(community, "restaurant")
-    sale = _sale(merchant)
+    buyer = resident.member
+    sale = commerce_sale(merchant, buyer, 1).journal_id
     rating_create(merchant=merchant, rater=resident, sale_journal_id=sale, stars=5, comment="好")
     with pytest.raises(errors.RatingDuplicate):
         rating_create(merchant=merchant, rater=resident, sale_journal_id=sale, stars=4)
     with pytest.raises(errors.SaleNotFound):
-        rating_create(merchant=other, rater=resident, sale_journal_id=_sale(merchant), stars=4)
+        rating_create(merchant=other, rater=resident, sale_journal_id=sale, stars=4)
     with pytest.raises(errors.SaleNotFound):
         rating_create(merchant=merchant, rater=resident, sale_journal_id="not-a-uuid", stars=4)
+    # A ledger journal credited to the shop is not a sale (no 核销).
+    with pytest.raises(errors.SaleNotFound):
+        rating_create(merchant=merchant, rater=resident, sale_journal_id=_sale(merchant), stars=4)
+    second = commerce_sale(merchant, buyer, 2).journal_id
     for stars in (0, 6, True, "5"):
         with pytest.raises(errors.AmountInvalid):
-            rating_create(
-                merchant=merchant, rater=resident, sale_journal_id=_sale(merchant), stars=stars
-            )
+            rating_create(merchant=merchant, rater=resident, sale_journal_id=second, stars=stars)
 
 
 def test_violation_fines_time_coins_into_the_community_fund(community, operator):
@@ -235,7 +238,10 @@ def test_complaint_rate_above_five_percent_red_lists_then_removal_black_lists(
     later = timezone.now() + timedelta(minutes=5)  # after the sales (stamped ≤ 30 s ahead)
     # 1 verified of 20 sales = 5 %: at the line, not above it.
     first = complaint_file(
-        merchant=merchant, complainant=resident, text="1", sale_journal_id=sales[0].journal_id
+        merchant=merchant,
+        complainant=sales[0].member.user,
+        text="1",
+        sale_journal_id=sales[0].journal_id,
     )
     complaint_decide(complaint=first, verified=True, compensation_fen=100, actor=operator)
     assert policy.complaint_rate_red_bp == 500

@@ -48,6 +48,9 @@ class Coupon(models.Model):
     claimed = models.PositiveIntegerField(default=0)
     stackable = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    # Set when the shop's exit notice switched the coupon off (claimable no more); a
+    # withdrawn notice switches back on exactly these (`coupons.merchant_leaving`).
+    exit_paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -88,6 +91,9 @@ class CrossStoreCampaign(models.Model):
     budget_fen = models.PositiveBigIntegerField()
     issued_fen = models.PositiveBigIntegerField(default=0)
     is_active = models.BooleanField(default=False)
+    # Set when an exit notice (the issuer's or the redeemer's) switched it off; switched
+    # back on when that notice is withdrawn and neither shop is leaving.
+    exit_paused_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

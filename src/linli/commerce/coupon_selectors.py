@@ -189,3 +189,19 @@ def leaving_offers(*, merchant: Merchant, now: datetime) -> LeavingOffers:
         settled_share_fen=sum(share for share, _hold in shares),
         reserved_fen=sum(share for share, hold in shares if hold is not None),
     )
+
+
+def exit_paused_counts(*, merchant: Merchant) -> tuple[int, int]:
+    """(coupons, campaigns) the shop's exit notice switched off that withdrawing it would
+    switch back on (`coupons._exit_paused_restore`; a campaign whose other shop is
+    itself leaving stays off)."""
+    from linli.merchants.models import MerchantStatus
+
+    staying = (MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED)
+    coupons = Coupon.objects.filter(merchant=merchant, exit_paused_at__isnull=False).count()
+    campaigns = CrossStoreCampaign.objects.filter(
+        Q(issuer=merchant, redeemer__status__in=staying)
+        | Q(redeemer=merchant, issuer__status__in=staying),
+        exit_paused_at__isnull=False,
+    ).count()
+    return coupons, campaigns

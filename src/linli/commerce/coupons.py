@@ -758,7 +758,10 @@ def _campaign_int(value: Any, low: int, high: int, reason: str) -> int:
 
 
 def campaign_switch(*, campaign: CrossStoreCampaign, on: bool) -> CrossStoreCampaign:
-    CrossStoreCampaign.objects.filter(id=campaign.id).update(is_active=bool(on))
+    # A switch by hand overrides an exit notice's pause: a withdrawn notice leaves it be.
+    CrossStoreCampaign.objects.filter(id=campaign.id).update(
+        is_active=bool(on), exit_paused_at=None
+    )
     campaign.refresh_from_db()
     return campaign
 
@@ -843,13 +846,13 @@ def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
     withdrawn (a cross-store one releases its issuer's reserved share), and the unused
     cross-store coupons this shop issued for partners are settled so their holders keep
     them (`_issued_settle`). At "prepare" (the closing, before money moves) those issued
-    coupons' rows are locked first. Returns the rows changed (locked at "prepare")."""
+    coupons' rows are locked first. At "withdraw" (the notice taken back) what the notice
+    switched off is switched back on (`_exit_paused_restore`). Returns the rows changed
+    (locked at "prepare")."""
     if phase == "notice":
-        coupons = Coupon.objects.filter(merchant=merchant, is_active=True).update(is_active=False)
-        campaigns = CrossStoreCampaign.objects.filter(
-            Q(issuer=merchant) | Q(redeemer=merchant), is_active=True
-        ).update(is_active=False)
-        return coupons + campaigns
+        return _exit_pause(merchant)
+    if phase == "withdraw":
+        return _exit_paused_restore(merchant)
     if phase == "prepare":
         return len(_issued_open(merchant).values_list("id", flat=True))
     open_claims = CouponClaim.objects.select_for_update().filter(
@@ -862,6 +865,39 @@ def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
             status=ClaimStatus.REVOKED, hold_id=None
         )
     return withdrawn + _issued_settle(merchant=merchant, actor=actor)
+
+
+def _exit_pause(merchant: Merchant) -> int:
+    """At notice: the shop's coupons stop being claimed and every campaign it issues or
+    honours switches off; each is marked `exit_paused_at` so a withdrawn notice switches
+    back on these and only these (not what the owner had switched off before)."""
+    now = timezone.now()
+    coupons = Coupon.objects.filter(merchant=merchant, is_active=True).update(
+        is_active=False, exit_paused_at=now
+    )
+    campaigns = CrossStoreCampaign.objects.filter(
+        Q(issuer=merchant) | Q(redeemer=merchant), is_active=True
+    ).update(is_active=False, exit_paused_at=now)
+    return coupons + campaigns
+
+
+def _exit_paused_restore(merchant: Merchant) -> int:
+    """At a withdrawn notice: the coupons the notice switched off can be claimed again; a
+    campaign it switched off runs again unless the other shop is itself leaving (its own
+    notice keeps it off; withdrawing that one switches it back on) or has left."""
+    from linli.merchants.models import MerchantStatus
+
+    coupons = Coupon.objects.filter(merchant=merchant, exit_paused_at__isnull=False).update(
+        is_active=True, exit_paused_at=None
+    )
+    staying = (MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED)
+    campaigns = CrossStoreCampaign.objects.filter(
+        Q(issuer=merchant) | Q(redeemer=merchant),
+        exit_paused_at__isnull=False,
+        issuer__status__in=staying,
+        redeemer__status__in=staying,
+    ).update(is_active=True, exit_paused_at=None)
+    return coupons + campaigns
 
 
 def _issued_open(merchant: Merchant) -> Any:

@@ -79,6 +79,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "merchant.debt_settle": frozenset({OPERATOR}),  # cash taken at the counter
     # Issue 5: the owner gives (or withdraws) its own shop's notice to leave the alliance.
     "merchant.exit_notice": frozenset({MERCHANT_OWNER}),  # own merchant only
+    # The committee's list of shops serving notice, and an operator recording a shop's
+    # notice on its behalf (with a reason, audited; linli.merchants.leaving).
+    "merchant.exits_view": frozenset({OPERATOR}),  # + the chair
+    "merchant.exit_record": frozenset({OPERATOR}),
     # Membership (linli.members): a member's own data needs no entry here.
     "member.view_all": OVERSIGHT,  # masked phone and ID only
     "member.fee_confirm": frozenset({OPERATOR}),

@@ -23,6 +23,7 @@ CHAIR_ACTIONS = frozenset(
         "merchant.rota_manage",
         "merchant.hearing_decide",
         "sale.anomalies",  # the committee watches 核销 anomalies (issue 6)
+        "merchant.exits_view",  # shops serving notice (issue 5)
     }
 )
 STAFF_ACTIONS = frozenset(

@@ -75,7 +75,24 @@ class RatingDuplicate(Conflict):
 
 class SaleNotFound(NotFound):
     code = "sale_not_found"
-    message = _("No sale at this merchant with that reference.")
+    message = _("You have no sale at this merchant with that reference.")
+
+
+class SaleUndone(Conflict):
+    code = "sale_undone"
+    message = _("This sale was undone at the till: there is nothing to rate or complain about.")
+
+
+class SaleRefunded(Conflict):
+    code = "sale_refunded"
+    message = _(
+        "This sale was refunded in full and cannot be rated; you can still file a complaint."
+    )
+
+
+class ExitReasonRequired(DomainError):
+    code = "exit_reason_required"
+    message = _("Give the reason for recording the notice (at most %(limit)s characters).")
 
 
 class StaffInvalid(DomainError):

@@ -13,6 +13,10 @@ Each entry is "module:function", called as `function(merchant=, phase=, actor=)`
   (`merchant_exit_complete`): whatever is still open must be settled here (the coupons
   app settles open coupons from the deposit, then the subsidy account); raising a
   `DomainError` (e.g. `errors.ExitBlocked`) blocks the exit and rolls everything back.
+- phase "withdraw": the notice was taken back (`merchant_exit_withdraw`): a hook undoes
+  what its "notice" phase paused, where that can be undone (the coupons app switches
+  back on the coupons and campaigns the notice switched off; closed flash sales stay
+  closed — their stock was cut to what was sold — and the leave page says so).
 A module that does not exist yet is skipped, so an app can be listed before it lands.
 Every hook runs inside the exit's transaction.
 """
@@ -36,7 +40,7 @@ MERCHANT_EXIT_HOOKS: tuple[str, ...] = (
 
 def merchant_exit_hooks(*, merchant: Merchant, phase: str, actor: Any) -> list[str]:
     """Run every registered hook for `phase`; returns the hooks that ran, in order."""
-    if phase not in ("notice", "prepare", "settle"):
+    if phase not in ("notice", "prepare", "settle", "withdraw"):
         raise ValueError(f"unknown exit phase {phase!r}")
     ran = []
     for hook in MERCHANT_EXIT_HOOKS:

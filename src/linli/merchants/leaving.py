@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
 from linli.communities.selectors import policy_in_force
@@ -24,6 +25,9 @@ from linli.merchants.models import (
     MerchantStatus,
 )
 from linli.merchants.selectors import deposit_held_fen, merchant_account
+
+REASON_MAX = 500
+EXITS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,11 @@ class ExitPreview:
     debt_left_fen: int  # what the deposit cannot repay: blocks the closing
     open_complaints: int  # must be decided before the seat closes
     return_fen: int
+    # While notice runs: what withdrawing it switches back on, and the flash sales the
+    # notice closed, which stay closed (`exit_hooks`, phase "withdraw").
+    coupons_paused: int = 0
+    campaigns_paused: int = 0
+    flash_sales_closed: int = 0
 
     @property
     def blocked_by_debt(self) -> bool:
@@ -50,7 +59,7 @@ class ExitPreview:
 
 
 def exit_preview(*, merchant: Merchant, now: datetime | None = None) -> ExitPreview:
-    from linli.commerce.coupon_selectors import leaving_offers
+    from linli.commerce.coupon_selectors import exit_paused_counts, leaving_offers
 
     now = now or timezone.now()
     policy = policy_in_force(community=merchant.community)
@@ -71,6 +80,7 @@ def exit_preview(*, merchant: Merchant, now: datetime | None = None) -> ExitPrev
         )
     )
     repaid = _debts_repaid(debts, freed)
+    coupons_paused, campaigns_paused = exit_paused_counts(merchant=merchant) if exiting else (0, 0)
     return ExitPreview(
         exiting=exiting,
         notice_days=policy.merchant_exit_notice_days,
@@ -87,6 +97,31 @@ def exit_preview(*, merchant: Merchant, now: datetime | None = None) -> ExitPrev
             merchant=merchant, status__in=[ComplaintStatus.OPEN, ComplaintStatus.ANSWERED]
         ).count(),
         return_fen=max(0, freed - repaid),
+        coupons_paused=coupons_paused,
+        campaigns_paused=campaigns_paused,
+        flash_sales_closed=_flash_sales_closed_at_notice(merchant) if exiting else 0,
+    )
+
+
+def _flash_sales_closed_at_notice(merchant: Merchant) -> int:
+    """The shop's flash sales its notice closed (audited `commerce.flash_sale_close`)."""
+    from linli.commerce.models import FlashSale
+    from linli.communities.models import AuditEntry
+
+    if merchant.exit_requested_at is None:
+        return 0
+    ids = [str(i) for i in FlashSale.objects.filter(merchant=merchant).values_list("id", flat=True)]
+    return (
+        AuditEntry.objects.filter(
+            community_id=merchant.community_id,
+            action="commerce.flash_sale_close",
+            target_type=FlashSale._meta.label_lower,
+            target_id__in=ids,
+            created_at__gte=merchant.exit_requested_at,
+        )
+        .values("target_id")
+        .distinct()
+        .count()
     )
 
 
@@ -114,6 +149,26 @@ def exit_notice_give(*, merchant: Merchant, actor: Any, confirmed: Any) -> Merch
 
     if confirmed is not True:
         raise errors.ExitConfirmRequired()
+    _notice_allowed(merchant)
+    return merchant_exit_request(merchant=merchant, actor=actor)
+
+
+def exit_notice_record(*, merchant: Merchant, actor: Any, reason: Any) -> Merchant:
+    """An operator records the shop's notice on its behalf (the owner told the counter,
+    or cannot use the console), with the reason; the same checks and steps as the
+    owner's own notice, and the audit entry `merchant.exit_request` carries the reason."""
+    from linli.merchants.services import merchant_exit_request
+
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text or len(text) > REASON_MAX or "\x00" in text:
+        raise errors.ExitReasonRequired(limit=REASON_MAX)
+    _notice_allowed(merchant)
+    return merchant_exit_request(merchant=merchant, actor=actor, reason=text)
+
+
+def _notice_allowed(merchant: Merchant) -> None:
+    """Refusals before any notice: already given, no seat, a debt that would block the
+    closing (paid at the counter first)."""
     preview = exit_preview(merchant=merchant)
     if preview.exiting:
         raise errors.ExitAlreadyGiven(on=preview.closes_on.isoformat())
@@ -121,4 +176,53 @@ def exit_notice_give(*, merchant: Merchant, actor: Any, confirmed: Any) -> Merch
         raise errors.MerchantInactive()
     if preview.blocked_by_debt:
         raise errors.DebtOutstanding(owed_fen=preview.debt_left_fen)
-    return merchant_exit_request(merchant=merchant, actor=actor)
+
+
+# --- the committee's view of exits in progress ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExitInProgress:
+    """One shop serving its notice, with what would stop its seat closing."""
+
+    merchant: Merchant
+    closes_on: date
+    preview: ExitPreview
+    overdue: bool  # the closing day has passed and the seat is still held (blocked)
+
+    @property
+    def blockers(self) -> list[str]:
+        """Codes of what blocks the closing today: `complaints_open`, `debt_outstanding`."""
+        found = []
+        if self.preview.open_complaints:
+            found.append("complaints_open")
+        if self.preview.blocked_by_debt:
+            found.append("debt_outstanding")
+        return found
+
+    @property
+    def coupons_open(self) -> int:
+        """Coupons still open, settled at the closing (withdrawn, or paid from the deposit)."""
+        return self.preview.coupons_withdrawn + self.preview.coupons_settled
+
+
+def exits_page(*, community: Any, page: Any) -> Page:
+    """One page of the shops serving notice in `community`, the earliest closing first
+    (a page number out of range or not a number gives the last or the first page)."""
+    shops = (
+        Merchant.objects.filter(community=community, status=MerchantStatus.EXITING)
+        .select_related("industry")
+        .order_by("exit_effective_at", "id")
+    )
+    return Paginator(shops, EXITS_PER_PAGE).get_page(page)
+
+
+def exit_in_progress(*, merchant: Merchant, now: datetime | None = None) -> ExitInProgress:
+    now = now or timezone.now()
+    preview = exit_preview(merchant=merchant, now=now)
+    return ExitInProgress(
+        merchant=merchant,
+        closes_on=preview.closes_on,
+        preview=preview,
+        overdue=merchant.exit_effective_at is not None and merchant.exit_effective_at <= now,
+    )

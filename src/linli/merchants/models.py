@@ -252,7 +252,8 @@ class Complaint(models.Model):
 
 
 class Rating(models.Model):
-    """1–5 stars after a sale, one per sale (sale = the ledger journal that recorded it)."""
+    """1–5 stars after a sale, one per sale: the member's own commerce `Sale`, named by its
+    `journal_id` (neither undone nor refunded in full)."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="ratings")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.communities.models import Community
 from linli.communities.selectors import policy_in_force
 from linli.errors import NotFound
-from linli.ledger.models import Account, AccountKind, Transfer
+from linli.ledger.models import Account, AccountKind
 from linli.merchants.models import (
     SEAT_HOLDING,
     WAIT_QUEUED,
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 
 EARTH_RADIUS_M = 6_371_000
 MERCHANT_OWNER_TYPE = "merchant"
-# Journal codes a complaint or rating may name as its sale: a 核销 posts "sale"; the demo
-# ledger and older data post "purchase". (Sales are COUNTED from commerce: `net_sales`.)
-SALE_CODES = ("sale", "purchase")
 
 
 def distance_m(lat1: Decimal, lng1: Decimal, lat2: Decimal, lng2: Decimal) -> int:
@@ -207,15 +204,22 @@ def net_sales(*, merchant: Merchant, since: datetime, until: datetime) -> "NetSa
     return merchant_net_sales(merchant_ids=[merchant.id], since=since, until=until)[merchant.id]
 
 
-def sale_belongs_to(*, merchant: Merchant, journal_id: Any) -> bool:
-    account = merchant_account(merchant=merchant, asset="CNY")
-    return account is not None and (
-        Transfer.objects.filter(
+def member_sale_at(*, merchant: Merchant, user: Any, journal_id: Any) -> Any:
+    """The commerce `Sale` (a 核销) at this merchant, in its community, bought by `user`,
+    whose journal is `journal_id`; None when there is no such sale. A ledger journal that
+    is not a 核销 is not a sale (docs/merchants.md)."""
+    Sale = apps.get_model("commerce", "Sale")
+    if getattr(user, "pk", None) is None:
+        return None
+    return (
+        Sale.objects.filter(
             community_id=merchant.community_id,
+            merchant=merchant,
+            member__user_id=user.pk,
             journal_id=journal_id,
-            credit_account_id=account.id,
-            journal__code__in=SALE_CODES,
-        ).exists()
+        )
+        .only("id", "status", "journal_id")
+        .first()
     )
 
 

@@ -547,9 +547,10 @@ def new_idempotency_key() -> str:
 # --- leaving the alliance (SPEC "Merchant exit": 30 days' notice, settle, return) ----------
 
 
-def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
+def merchant_exit_request(*, merchant: Merchant, actor: Any, reason: str = "") -> Merchant:
     """Give notice: members get the policy's notice period (≥ 30 days) before the seat
-    closes; the seat stays held (EXITING) so nobody else takes it meanwhile."""
+    closes; the seat stays held (EXITING) so nobody else takes it meanwhile. `reason` is
+    given when an operator records the notice on the shop's behalf (audited with it)."""
     policy = policy_in_force(community=merchant.community)
     with transaction.atomic():
         current = Merchant.objects.select_for_update().get(pk=merchant.pk)
@@ -569,7 +570,7 @@ def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
             action="merchant.exit_request",
             target=current,
             before=before,
-            after={**snapshot(current), "hooks": ran},
+            after={**snapshot(current), "hooks": ran, **({"reason": reason} if reason else {})},
         )
     return current
 
@@ -577,8 +578,8 @@ def merchant_exit_request(*, merchant: Merchant, actor: Any) -> Merchant:
 def merchant_exit_withdraw(*, merchant: Merchant, actor: Any) -> Merchant:
     """Take the notice back before the seat closes: the shop is as it was (suspended again
     if it was suspended), the committee and the members told of the leaving are told it
-    stays. What the notice ended stays ended: coupons, campaigns and flash sales are
-    published again by hand."""
+    stays. The exit hooks' "withdraw" phase switches back on the coupons and campaigns the
+    notice switched off; flash sales it closed stay closed (published again by hand)."""
     with transaction.atomic():
         current = Merchant.objects.select_for_update().get(pk=merchant.pk)
         if current.status != MerchantStatus.EXITING:
@@ -592,12 +593,13 @@ def merchant_exit_withdraw(*, merchant: Merchant, actor: Any) -> Merchant:
         current.exit_effective_at = None
         current.save(update_fields=["status", "exit_requested_at", "exit_effective_at"])
         told = exit_withdrawn_notify(merchant=current, since=requested_at)
+        ran = merchant_exit_hooks(merchant=current, phase="withdraw", actor=actor)
         audit_record(
             actor=actor,
             action="merchant.exit_withdraw",
             target=current,
             before=before,
-            after={**snapshot(current), "told": told},
+            after={**snapshot(current), "told": told, "hooks": ran},
         )
     return current
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from linli.commerce.models import SaleStatus
 from linli.communities.audit import audit_record, snapshot
 from linli.communities.selectors import policy_in_force
 from linli.ledger.models import AccountKind
@@ -33,8 +34,8 @@ from linli.merchants.models import (
 from linli.merchants.selectors import (
     complaint_rate_bp,
     deposit_held_fen,
+    member_sale_at,
     merchant_account,
-    sale_belongs_to,
 )
 from linli.merchants.services import exit_notice_at_once, seat_close
 from linli.merchants.waitlist import seat_offer_next
@@ -51,16 +52,38 @@ def _text(value: Any, limit: int = TEXT_MAX) -> str:
     return text
 
 
-def _sale_id(merchant: Merchant, sale_journal_id: Any) -> uuid.UUID | None:
-    if sale_journal_id in (None, ""):
-        return None
+def _member_sale(merchant: Merchant, user: Any, sale_journal_id: Any) -> Any:
+    """The member's own commerce sale at this merchant named by its journal id, or
+    `SaleNotFound` (not a uuid, another member's sale, another shop's or community's)."""
     try:
-        found = uuid.UUID(str(sale_journal_id))
+        journal_id = uuid.UUID(str(sale_journal_id))
     except ValueError as exc:
         raise errors.SaleNotFound() from exc
-    if not sale_belongs_to(merchant=merchant, journal_id=found):
+    sale = member_sale_at(merchant=merchant, user=user, journal_id=journal_id)
+    if sale is None:
         raise errors.SaleNotFound()
-    return found
+    return sale
+
+
+def _complained_sale_id(merchant: Merchant, user: Any, sale_journal_id: Any) -> uuid.UUID | None:
+    """A complaint may name the sale (optional). An undone sale did not happen; a refunded
+    one did, and the member may still complain about it (docs/merchants.md)."""
+    if sale_journal_id in (None, ""):
+        return None
+    sale = _member_sale(merchant, user, sale_journal_id)
+    if sale.status == SaleStatus.UNDONE:
+        raise errors.SaleUndone()
+    return sale.journal_id
+
+
+def _rated_sale_id(merchant: Merchant, user: Any, sale_journal_id: Any) -> uuid.UUID:
+    """A rating needs the member's own sale, neither undone nor refunded in full."""
+    sale = _member_sale(merchant, user, sale_journal_id)
+    if sale.status == SaleStatus.UNDONE:
+        raise errors.SaleUndone()
+    if sale.status == SaleStatus.REFUNDED:
+        raise errors.SaleRefunded()
+    return sale.journal_id
 
 
 # --- complaints -------------------------------------------------------------------------------
@@ -73,7 +96,7 @@ def complaint_file(
     if not merchant.holds_seat:
         raise errors.MerchantInactive()
     body = _text(text)
-    sale = _sale_id(merchant, sale_journal_id)
+    sale = _complained_sale_id(merchant, complainant, sale_journal_id)
     with transaction.atomic():
         complaint = Complaint.objects.create(
             community=merchant.community,
@@ -361,9 +384,7 @@ def rating_create(
     comment = comment.strip() if isinstance(comment, str) else ""
     if len(comment) > 500 or "\x00" in comment:
         raise errors.ApplicationInvalid(fields={"comment": "at most 500 characters"})
-    sale = _sale_id(merchant, sale_journal_id)
-    if sale is None:
-        raise errors.SaleNotFound()
+    sale = _rated_sale_id(merchant, rater, sale_journal_id)
     try:
         with transaction.atomic():
             return Rating.objects.create(

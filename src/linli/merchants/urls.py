@@ -9,5 +9,6 @@ urlpatterns = [
     path("c/<slug:slug>/merchants/committee/", views.committee, name="committee"),
     path("c/<slug:slug>/merchants/console/", views.console, name="console"),
     path("c/<slug:slug>/merchants/console/leave/", exit_views.leave, name="leave"),
+    path("c/<slug:slug>/merchants/exits/", exit_views.exits, name="exits"),
     path("c/<slug:slug>/merchants/waiting/", views.waiting, name="waiting"),
 ]

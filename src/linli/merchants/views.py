@@ -190,6 +190,9 @@ def committee(request: HttpRequest, slug: str) -> HttpResponse:
         "can_decide_hearings": access.can(
             user=request.user, community=community, action="merchant.hearing_decide"
         ),
+        "can_view_exits": access.can(
+            user=request.user, community=community, action="merchant.exits_view"
+        ),
         "can_close": access.can(
             user=request.user, community=community, action="merchant.quarter_close"
         ),
