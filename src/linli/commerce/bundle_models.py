@@ -32,6 +32,9 @@ class Bundle(models.Model):
     share_rule = models.CharField(max_length=16, choices=ShareRule.choices)
     valid_days = models.PositiveSmallIntegerField(_("days to redeem after purchase"))
     on_sale = models.BooleanField(default=True)
+    # Set when a merchant's exit notice stopped the sale (issue 5), so a withdrawn notice
+    # puts back on sale these bundles and only these (not one the operator withdrew).
+    exit_paused_at = models.DateTimeField(null=True, blank=True)
     policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

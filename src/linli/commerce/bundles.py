@@ -53,6 +53,8 @@ MIN_ITEMS, MAX_ITEMS = 2, 8  # one hold per piece: well inside a journal's 16 tr
 MAX_VALID_DAYS = 366
 PIECE_CODE_DIGITS = 10  # not 18 like WeChat/Alipay pay codes, not 88… like member codes
 MAX_REQUEST_NO = 64
+# A leaving shop still hands over its pieces until its seat closes (issue 5).
+REDEEMING = (MerchantStatus.ACTIVE, MerchantStatus.EXITING)
 ASSET_WORDS: dict[str, Any] = {"CNY": _("yuan"), "TIME": _("time coins"), "PTS": _("points")}
 
 
@@ -448,7 +450,7 @@ def piece_for_till(*, merchant: Merchant, code: Any, now: datetime | None = None
         raise PieceAlreadyRedeemed()
     if piece.status == PieceStatus.REFUNDED or piece.order.expires_at <= now:
         raise BundleExpired()
-    if merchant.status != MerchantStatus.ACTIVE:
+    if merchant.status not in REDEEMING:
         raise MerchantCannotRedeem()
     household.till_cover_check(member=piece.order.member, now=now)  # as the till does
     return piece
@@ -500,6 +502,11 @@ def _resolve(piece: BundlePiece, status: str, journal_id: Any, now: datetime, by
 
 # --- expiry ---------------------------------------------------------------------------------
 
+REFUND_REASONS = {
+    "expire": ("bundle_expire", "expired"),
+    "exit": ("bundle_merchant_exit", "returned: its shop left the alliance"),
+}
+
 
 def bundles_expire(*, now: datetime | None = None, limit: int = 200) -> int:
     """The periodic job: every unredeemed piece of an expired order gets its hold voided —
@@ -515,19 +522,25 @@ def bundles_expire(*, now: datetime | None = None, limit: int = 200) -> int:
     return refunded
 
 
-def _refund_piece(order: BundleOrder, piece: BundlePiece, now: datetime) -> None:
+def _refund_piece(
+    order: BundleOrder, piece: BundlePiece, now: datetime, why: str = "expire"
+) -> bool:
+    """Void the piece's hold: its share is back in the member's wallet. `why` is "expire"
+    (journal `bundle_expire`) or "exit" (its shop left the alliance, `bundle_merchant_exit`).
+    Returns False when the piece was already resolved (nothing written)."""
+    code, memo = REFUND_REASONS[why]
     with transaction.atomic():
         locked = BundlePiece.objects.select_for_update().get(id=piece.id)
         if locked.status != PieceStatus.OPEN:
-            return
+            return False
         try:
             journal_id = hold_void(
                 community=order.community,
                 hold_id=locked.hold_id,
-                idempotency_key=f"bundle-expire:{locked.id}",
-                code="bundle_expire",
+                idempotency_key=f"bundle-{why}:{locked.id}",
+                code=code,
                 policy=order.policy,
-                memo=f"bundle piece {locked.id} expired",
+                memo=f"bundle piece {locked.id} {memo}",
             ).journal_id
         except ledger_errors.HoldResolved:
             journal_id = (
@@ -536,3 +549,83 @@ def _refund_piece(order: BundleOrder, piece: BundlePiece, now: datetime) -> None
                 .get()
             )
         _resolve(locked, PieceStatus.REFUNDED, journal_id, now, None)
+    return True
+
+
+# --- a merchant leaves the alliance (issue 5; docs/merchant-exit.md) -----------------------
+
+
+def merchant_leaving(*, merchant: Merchant, phase: str, actor: Any) -> int:
+    """Exit hook. At "notice" the bundles with a piece at this shop stop being sold (marked
+    `exit_paused_at`) and the members holding unredeemed pieces there are told they can
+    redeem them until the closing day. At "prepare" those pieces' rows are locked (before
+    the closing locks the shop's accounts, as the till does). At "settle" every piece still
+    unredeemed there is voided through the ledger — its share back in the member's wallet
+    — and its holder is told; the order's other pieces stay good. At "withdraw" the
+    bundles the notice paused go back on sale unless another of their shops is leaving.
+    Returns the rows changed (locked at "prepare")."""
+    if phase == "notice":
+        return _exit_pause(merchant)
+    if phase == "withdraw":
+        return _exit_paused_restore(merchant)
+    if phase == "prepare":
+        return len(_open_pieces_at(merchant).select_for_update().values_list("id", flat=True))
+    return _exit_pieces_return(merchant)
+
+
+def _open_pieces_at(merchant: Merchant) -> Any:
+    return BundlePiece.objects.filter(merchant=merchant, status=PieceStatus.OPEN).order_by("id")
+
+
+def _exit_pause(merchant: Merchant) -> int:
+    from linli.merchants.exit_hooks import day_label, exit_at_once
+
+    now = timezone.now()
+    bundle_ids = BundleItem.objects.filter(merchant=merchant).values("bundle_id")
+    paused = Bundle.objects.filter(id__in=bundle_ids, on_sale=True).update(
+        on_sale=False, exit_paused_at=now
+    )
+    if merchant.exit_effective_at is not None and not exit_at_once(merchant):
+        holders = _open_pieces_at(merchant).filter(order__expires_at__gt=now)
+        _holders_tell(
+            member_ids=holders.values_list("order__member_id", flat=True),
+            kind="bundle_shop_leaving",
+            params={"merchant": merchant.name, "on": day_label(merchant.exit_effective_at)},
+        )
+    return paused
+
+
+def _exit_paused_restore(merchant: Merchant) -> int:
+    leaving = BundleItem.objects.exclude(
+        merchant__status__in=(MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED)
+    ).values("bundle_id")
+    bundle_ids = BundleItem.objects.filter(merchant=merchant).values("bundle_id")
+    return (
+        Bundle.objects.filter(id__in=bundle_ids, exit_paused_at__isnull=False)
+        .exclude(id__in=leaving)
+        .update(on_sale=True, exit_paused_at=None)
+    )
+
+
+def _exit_pieces_return(merchant: Merchant) -> int:
+    now = timezone.now()
+    pieces = _open_pieces_at(merchant).select_related("order", "order__community", "order__policy")
+    returned, member_ids = 0, set()
+    for piece in pieces:
+        if _refund_piece(piece.order, piece, now, why="exit"):
+            returned += 1
+            member_ids.add(piece.order.member_id)
+    _holders_tell(
+        member_ids=member_ids, kind="bundle_pieces_returned", params={"merchant": merchant.name}
+    )
+    return returned
+
+
+def _holders_tell(*, member_ids: Any, kind: str, params: dict[str, str]) -> int:
+    from linli.members.notices import notice_send
+
+    sent = 0
+    for member in Member.objects.filter(id__in=set(member_ids)).order_by("id"):
+        if notice_send(member=member, kind=kind, params=params):
+            sent += 1
+    return sent

@@ -27,6 +27,7 @@ JOURNAL_WORDS: dict[str, Any] = {
     "bundle_buy": _("bundle bought (held until each piece is redeemed)"),
     "bundle_redeem": _("bundle piece redeemed"),
     "bundle_expire": _("bundle expired: returned"),
+    "bundle_merchant_exit": _("bundle piece returned: the shop left the alliance"),
     "hold_expire": _("hold expired: returned"),
     "member.fee_paid_points": _("membership fee paid with points"),
     "member.fee_refund": _("membership fee refund"),

@@ -61,6 +61,17 @@ NOTICE_TEXTS = {
         "%(merchant)s has left the merchant alliance. Coupons only it honoured can no longer "
         "be used; cross-store coupons it gave you for other shops stay good."
     ),
+    # Bundles with a piece at a leaving shop (linli.commerce.bundles:merchant_leaving).
+    "bundle_shop_leaving": _(
+        "%(merchant)s is leaving the merchant alliance on %(on)s. You can still redeem your "
+        "bundle pieces there until then; whatever is not redeemed by that day comes back to "
+        "your wallet."
+    ),
+    "bundle_pieces_returned": _(
+        "%(merchant)s has left the merchant alliance. Your bundle pieces there that were not "
+        "redeemed are cancelled and what was held for them is back in your wallet; the other "
+        "pieces of your bundles stay good."
+    ),
     "merchant_staying": _("%(merchant)s has withdrawn its notice and stays in the alliance."),
     # To the operators and the committee's chair (issue 5, merchant self-service exit).
     "merchant_exit_given": _(

@@ -35,6 +35,7 @@ MERCHANT_EXIT_HOOKS: tuple[str, ...] = (
     "linli.merchants.exit_hooks:committee_notify",
     "linli.merchants.exit_hooks:flash_sales_close",
     "linli.commerce.coupons:merchant_leaving",
+    "linli.commerce.bundles:merchant_leaving",
 )
 
 
@@ -82,7 +83,7 @@ def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
             "on": day_label(merchant.exit_effective_at),
         },
     )
-    if _at_once(merchant):
+    if exit_at_once(merchant):
         kind, params = "merchant_left", {"merchant": merchant.name}
     sent = 0
     for member in Member.objects.filter(id__in=ids, community_id=merchant.community_id):
@@ -91,7 +92,7 @@ def members_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
     return sent
 
 
-def _at_once(merchant: Merchant) -> bool:
+def exit_at_once(merchant: Merchant) -> bool:
     """A removal: the seat closes the moment notice is recorded (no notice period)."""
     return (
         merchant.exit_requested_at is not None
@@ -112,7 +113,7 @@ def flash_sales_close(*, merchant: Merchant, phase: str, actor: Any) -> int:
 def committee_notify(*, merchant: Merchant, phase: str, actor: Any) -> int:
     """At notice: the operators and this month's committee chair get an inbox notice
     (not for a removal: the committee decided it)."""
-    if phase != "notice" or merchant.exit_effective_at is None or _at_once(merchant):
+    if phase != "notice" or merchant.exit_effective_at is None or exit_at_once(merchant):
         return 0
     return _committee_tell(
         merchant=merchant,
