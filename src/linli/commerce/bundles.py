@@ -465,6 +465,8 @@ def bundle_redeem(
     piece = piece_for_till(merchant=merchant, code=code, now=now)
     with transaction.atomic():
         locked = BundlePiece.objects.select_for_update().get(id=piece.id)
+        if locked.status == PieceStatus.REFUNDED:  # voided meanwhile (expiry, shop's closing)
+            raise BundleExpired()
         if locked.status != PieceStatus.OPEN:
             raise PieceAlreadyRedeemed()
         try:
