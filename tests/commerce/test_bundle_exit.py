@@ -25,6 +25,7 @@ from linli.merchants.services import (
     merchant_exit_request,
     merchant_exit_withdraw,
 )
+from linli.merchants.trust import merchant_remove
 from tests.commerce.conftest import fund, merchant_of, wallet_of
 from tests.factories import make_community, make_member, make_merchant, make_user
 
@@ -200,4 +201,22 @@ def test_a_withdrawn_notice_puts_back_on_sale_only_what_it_paused(street):
     assert order.units == 18_888
     assert _redeem(laundry, pieces[laundry.id]).status == PieceStatus.REDEEMED
     assert not Notice.objects.filter(kind="bundle_pieces_returned").exists()
+    assert ledger_verify(community=community).problem is None
+
+
+def test_a_removal_stops_the_sale_and_returns_the_pieces_at_once(street):
+    community, pack, (grocer, laundry, _school), (holder, _redeemed, _stranger) = street
+    pieces = _buy(pack, holder)
+    operator = make_user()
+
+    merchant_remove(merchant=laundry, reason="季度末位", blacklist=False, actor=operator)
+
+    pack.refresh_from_db()
+    assert not pack.on_sale
+    assert BundlePiece.objects.get(id=pieces[laundry.id].id).status == PieceStatus.REFUNDED
+    assert _available(wallet_of(holder, "TIME")) == 20_000 - GROCER - SCHOOL
+    # no "you can still redeem it until…" for a shop that is already gone
+    kinds = list(Notice.objects.filter(member=holder).values_list("kind", flat=True))
+    assert "bundle_shop_leaving" not in kinds and kinds.count("bundle_pieces_returned") == 1
+    assert _redeem(grocer, pieces[grocer.id]).status == PieceStatus.REDEEMED
     assert ledger_verify(community=community).problem is None
