@@ -181,13 +181,16 @@ def test_a_withdrawn_notice_puts_back_on_sale_only_what_it_paused(street):
     bundles.bundle_withdraw(bundle=operator_withdrawn)
     laundry_and_grocer = _bundle(community, [grocer, laundry], title="菜加洗衣")
     pieces = _buy(pack, holder)
+    withdrawn_during_notice = _bundle(community, [laundry, grocer], title="洗衣和菜")
     shop = merchant_exit_request(merchant=laundry, actor=laundry.owner)
     other = merchant_exit_request(merchant=school, actor=school.owner)
+    bundles.bundle_withdraw(bundle=withdrawn_during_notice)  # the operator's own decision
 
     merchant_exit_withdraw(merchant=shop, actor=laundry.owner)
 
     assert Bundle.objects.get(id=laundry_and_grocer.id).on_sale
     assert not Bundle.objects.get(id=operator_withdrawn.id).on_sale
+    assert not Bundle.objects.get(id=withdrawn_during_notice.id).on_sale
     pack.refresh_from_db()
     assert not pack.on_sale and pack.exit_paused_at is not None  # the class is still leaving
     with pytest.raises(bundles.BundleNotOnSale):

@@ -252,9 +252,10 @@ def bundle_create(
 
 
 def bundle_withdraw(*, bundle: Bundle) -> Bundle:
-    """Stop selling; orders already bought stay redeemable until they expire."""
-    Bundle.objects.filter(id=bundle.id).update(on_sale=False)
-    bundle.on_sale = False
+    """Stop selling; orders already bought stay redeemable until they expire. A bundle a
+    shop's exit notice had paused loses the mark: a withdrawn notice leaves it off."""
+    Bundle.objects.filter(id=bundle.id).update(on_sale=False, exit_paused_at=None)
+    bundle.on_sale, bundle.exit_paused_at = False, None
     return bundle
 
 
