@@ -104,3 +104,22 @@ def shop_b(db) -> Shop:
 
 def code_of(member: Member, now=None) -> str:
     return cards.member_code(card=cards.card_ensure(member=member), now=now)
+
+
+def sell_at_once(shop: Shop, codes: list[str], now: Any, amount_fen: int) -> list[Any]:
+    """One till per code, all consuming at the same instant (PostgreSQL race tests): the
+    Sale, or the refusal each till got."""
+    from linli.commerce.services import sale_consume
+    from tests.threads import run_threads
+
+    def till(i: int) -> Any:
+        return lambda: sale_consume(
+            merchant=shop.merchant,
+            clerk=shop.cashier,
+            request_no=f"race-{i}",
+            code=codes[i],
+            now=now,
+            amount_fen=amount_fen,
+        )[0]
+
+    return run_threads([till(i) for i in range(len(codes))])

@@ -1,18 +1,17 @@
 """Velocity and amount limits at the till: each refusal a coded reason the cashier reads,
 the limits read from settings, and concurrent tills counted one after the other."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from linli.commerce import errors, limits
 from linli.commerce.models import Sale
 from linli.commerce.services import sale_consume, sale_prepare, sale_undo
-from tests.commerce.conftest import build_shop, code_of
+from tests.commerce.conftest import build_shop, code_of, sell_at_once
 from tests.factories import make_member
 
 
@@ -145,30 +144,7 @@ def test_two_tills_at_once_cannot_both_slip_under_the_shop_limit(settings):
     buyers = [shop.buyer, *(make_member(shop.community) for _ in range(5))]
     now = timezone.now()
     codes = [code_of(buyer, now) for buyer in buyers]
-    results: list = [None] * len(buyers)
-    barrier = threading.Barrier(len(buyers))
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = sale_consume(
-                merchant=shop.merchant,
-                clerk=shop.cashier,
-                request_no=f"race-{i}",
-                code=codes[i],
-                now=now,
-                amount_fen=1_000,
-            )[0]
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(buyers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = sell_at_once(shop, codes, now, amount_fen=1_000)
     sold = [r for r in results if isinstance(r, Sale)]
     refused = [r for r in results if isinstance(r, errors.MerchantVelocityLimit)]
     assert len(sold) == 1 and len(refused) == len(buyers) - 1, results

@@ -3,11 +3,10 @@
 The cashier's answer does not change; the record survives the sale's rollback; the view
 and its API list, filter and page them, with masked members."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -19,7 +18,7 @@ from linli.errors import DomainError
 from linli.ledger.models import Journal
 from linli.members.models import Member
 from linli.merchants.selectors import chair_for_month
-from tests.commerce.conftest import build_shop, code_of
+from tests.commerce.conftest import build_shop, code_of, sell_at_once
 from tests.factories import make_member, make_role, make_user
 
 
@@ -155,30 +154,7 @@ def test_concurrent_tills_over_the_shop_limit_each_leave_a_record(settings):
     buyers = [shop.buyer, *(make_member(shop.community) for _ in range(3))]
     now = timezone.now()
     codes = [code_of(buyer, now) for buyer in buyers]
-    results: list = [None] * len(buyers)
-    barrier = threading.Barrier(len(buyers))
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = sale_consume(
-                merchant=shop.merchant,
-                clerk=shop.cashier,
-                request_no=f"race-{i}",
-                code=codes[i],
-                now=now,
-                amount_fen=1_000,
-            )[0]
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(buyers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = sell_at_once(shop, codes, now, amount_fen=1_000)
     refused = [r for r in results if isinstance(r, errors.MerchantVelocityLimit)]
     assert len(refused) == len(buyers) - 1, results
     rows = TillRefusal.objects.filter(merchant=shop.merchant, code="merchant_velocity_limit")
